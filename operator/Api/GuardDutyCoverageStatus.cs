@@ -1,0 +1,123 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+
+namespace GuardDutyCoverage.Api;
+
+/// <summary>kstatus-compliant observed state. Written only by the operator, through the status subresource.</summary>
+public sealed record GuardDutyCoverageStatus
+{
+    [Description("The metadata.generation this status was computed for.")]
+    public long? ObservedGeneration { get; init; }
+
+    [Description("Healthy, Unhealthy or Unknown: both local and GuardDuty verdicts combined.")]
+    public string? Coverage { get; init; }
+
+    [Description("Verdict of the checks run inside the cluster: Healthy, Unhealthy or Unknown.")]
+    public string? Local { get; init; }
+
+    [Description("What GuardDuty reports for this cluster.")]
+    public GuardDutyStatus? GuardDuty { get; init; }
+
+    [Description("How the local verdict and GuardDuty's compare: Agree, GuardDutyStale, Predicted or LocalBlindSpot.")]
+    public string? CrossCheck { get; init; }
+
+    [Description("The agent DaemonSet as observed.")]
+    public AgentStatus? Agent { get; init; }
+
+    [Description("Root causes found, one per reason, each listing every source that saw it.")]
+    [ListMapKeys("reason")]
+    public IReadOnlyList<Finding>? Findings { get; init; }
+
+    [Description("Ready (always), Reconciling and Stalled (only while true), and one condition per check.")]
+    [ListMapKeys("type")]
+    public IReadOnlyList<Condition>? Conditions { get; init; }
+}
+
+public sealed record GuardDutyStatus
+{
+    [Description("HEALTHY or UNHEALTHY as reported by ListCoverage; NotFound when the cluster is not listed; Unknown when GuardDuty could not be read.")]
+    public string? CoverageStatus { get; init; }
+
+    [Description("GuardDuty's issue string, verbatim.")]
+    public string? Issue { get; init; }
+
+    [Description("AUTO_MANAGED, MANUAL or DISABLED.")]
+    public string? ManagementType { get; init; }
+
+    public string? AddonVersion { get; init; }
+
+    public long? CoveredNodes { get; init; }
+
+    public long? CompatibleNodes { get; init; }
+
+    [Description("When GuardDuty last updated this coverage record.")]
+    public DateTimeOffset? UpdatedAt { get; init; }
+
+    [Description("When the operator last read GuardDuty successfully.")]
+    public DateTimeOffset? CheckedAt { get; init; }
+
+    [Description("True when the last attempt to read GuardDuty failed and these values are from an earlier read.")]
+    public bool? Stale { get; init; }
+
+    [Description("Why GuardDuty could not be read (when Unknown or stale).")]
+    public string? Reason { get; init; }
+}
+
+public sealed record AgentStatus
+{
+    public int? Desired { get; init; }
+
+    public int? Available { get; init; }
+
+    [Description("available/desired, for the Agents column.")]
+    public string? Summary { get; init; }
+
+    public string? Version { get; init; }
+
+    public string? Image { get; init; }
+}
+
+public sealed record Finding
+{
+    [Description("Stable reason code from the root-cause catalog.")]
+    public required string Reason { get; init; }
+
+    [Description("Error, Warning or Info.")]
+    public required string Severity { get; init; }
+
+    [Description("Local, GuardDuty, EksAddon, Ec2: every source that saw this cause.")]
+    public IReadOnlyList<string> Sources { get; set; } = [];
+
+    public string Message { get; set; } = "";
+
+    [Description("Concrete steps to fix it.")]
+    public IReadOnlyList<string> Remediation { get; set; } = [];
+}
+
+/// <summary>metav1.Condition.</summary>
+public sealed record Condition
+{
+    [StringLength(316)]
+    public required string Type { get; init; }
+
+    [Description("True, False or Unknown.")]
+    public required string Status { get; init; }
+
+    public long? ObservedGeneration { get; init; }
+
+    public required DateTimeOffset LastTransitionTime { get; init; }
+
+    [StringLength(1024)]
+    public required string Reason { get; init; }
+
+    [StringLength(32768)]
+    public string Message { get; set; } = "";
+}
+
+/// <summary>Marks a list as <c>x-kubernetes-list-type: map</c> keyed by the given JSON property names.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ListMapKeysAttribute(params string[] keys) : Attribute
+{
+    public IReadOnlyList<string> Keys { get; } = keys;
+}

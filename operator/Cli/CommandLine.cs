@@ -1,0 +1,28 @@
+using System.CommandLine;
+using GuardDutyCoverage.Api;
+using GuardDutyCoverage.Util;
+
+namespace GuardDutyCoverage.Cli;
+
+/// <summary>The <c>guardduty-coverage</c> command tree. Exit codes: 0 ok/healthy, 1 unhealthy, 2 usage or runtime error.</summary>
+public static class CommandLine
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("GuardDuty Coverage Operator: declare, check and explain GuardDuty EKS Runtime Monitoring coverage.");
+        root.Subcommands.Add(CrdCommand());
+        var parse = root.Parse(args);
+        return await parse.InvokeAsync();
+    }
+
+    private static Command CrdCommand()
+    {
+        var command = new Command("crd", "Print the GuardDutyCoverage CustomResourceDefinition generated from the API types.");
+        command.SetAction(_ =>
+        {
+            Console.Out.Write(YamlJson.Serialize(CrdGenerator.Generate()));
+            return 0;
+        });
+        return command;
+    }
+}

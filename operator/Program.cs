@@ -1,0 +1,3 @@
+using GuardDutyCoverage.Cli;
+
+return await CommandLine.RunAsync(args);
