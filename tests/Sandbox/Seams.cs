@@ -1,0 +1,125 @@
+using System.Text.Json.Nodes;
+
+namespace GuardDutyCoverage.Sandbox;
+
+// The seams between the sandbox's server core (routing, store, watch, discovery, tables) and its semantic modules
+// (schema validation and defaulting, structured merge and managed fields, authorization, admission). Each module is
+// pure or nearly so and is tested on its own against tests/testdata/k8s-golden; the server wires them together.
+
+/// <summary>A resource kind the sandbox serves: built-in, or registered by a CustomResourceDefinition.</summary>
+/// <param name="Group">"" for the core group.</param>
+/// <param name="Resource">The plural resource name, for example "daemonsets".</param>
+/// <param name="OpenApiV3Schema">The CRD version's schema for custom resources; null for built-ins.</param>
+public sealed record ResourceInfo(
+    string Group,
+    string Version,
+    string Resource,
+    string Kind,
+    bool Namespaced,
+    string Singular,
+    IReadOnlyList<string> ShortNames,
+    IReadOnlyList<string> Verbs,
+    bool HasStatusSubresource,
+    JsonObject? OpenApiV3Schema = null)
+{
+    public string GroupVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
+
+    public bool IsCustomResource => OpenApiV3Schema is not null;
+}
+
+/// <summary>
+/// One cause of a 422 Invalid, as kube-apiserver reports it in <c>details.causes</c>:
+/// reason (FieldValueInvalid, FieldValueRequired, FieldValueTypeInvalid, FieldValueNotSupported, FieldValueDuplicate,
+/// FieldValueTooLong, FieldValueForbidden), message ("Invalid value: 0: spec.size in body should be greater than or
+/// equal to 1") and field ("spec.size").
+/// </summary>
+public sealed record FieldError(string Reason, string Field, string Message);
+
+/// <summary>Read access to the stored objects, for modules that evaluate against cluster state (RBAC, selectors).</summary>
+public interface IObjectReader
+{
+    IReadOnlyList<JsonObject> List(string group, string resource, string? @namespace = null);
+
+    JsonObject? Get(string group, string resource, string? @namespace, string name);
+}
+
+/// <summary>Structural-schema semantics for custom resources: prune unknown fields, default, validate.</summary>
+public interface ISchemaValidator
+{
+    /// <summary>
+    /// Prunes fields the schema does not know and applies defaults, in place; then validates.
+    /// Returns the causes in the order kube-apiserver reports them (empty when valid).
+    /// </summary>
+    IReadOnlyList<FieldError> DefaultAndValidate(JsonObject obj, ResourceInfo resource);
+}
+
+/// <summary>Structured merge: strategic merge patch, server-side apply and metadata.managedFields.</summary>
+public interface IFieldManager
+{
+    /// <summary>Applies an application/strategic-merge-patch+json body (built-in kinds; custom resources reject it with 415).</summary>
+    JsonObject StrategicMergePatch(JsonObject live, JsonObject patch, ResourceInfo resource);
+
+    /// <summary>
+    /// Records a create/update/patch by <paramref name="manager"/> (operation "Update") and returns the new
+    /// metadata.managedFields. <paramref name="before"/> is null on create.
+    /// </summary>
+    JsonArray UpdateManagedFields(JsonObject? before, JsonObject after, ResourceInfo resource, string manager, string? subresource, DateTimeOffset now);
+
+    /// <summary>Server-side apply of <paramref name="applyConfiguration"/> onto <paramref name="live"/> (null: create).</summary>
+    ApplyOutcome Apply(JsonObject? live, JsonObject applyConfiguration, ResourceInfo resource, string manager, bool force, string? subresource, DateTimeOffset now);
+}
+
+/// <summary>The applied object (with managedFields) or, when another manager owns a field with another value, the conflicts.</summary>
+public sealed record ApplyOutcome(JsonObject? Result, IReadOnlyList<ApplyConflict> Conflicts);
+
+/// <summary>A field owned by another manager: field path like <c>.spec.template.spec.containers[name="x"].image</c>.</summary>
+public sealed record ApplyConflict(string Manager, string ApiVersion, string Field);
+
+/// <summary>The authenticated user of a request.</summary>
+public sealed record UserInfo(string Name, IReadOnlyList<string> Groups, string? Uid = null);
+
+/// <summary>What a request (or a SubjectAccessReview) asks to do.</summary>
+public sealed record AuthorizationAttributes(
+    UserInfo User,
+    string Verb,
+    string ApiGroup,
+    string Resource,
+    string? Subresource,
+    string? Namespace,
+    string? Name,
+    bool IsResourceRequest = true,
+    string? Path = null);
+
+/// <summary>An RBAC decision with the reason text kube-apiserver writes into SubjectAccessReview status.</summary>
+public sealed record AuthorizationDecision(bool Allowed, string Reason);
+
+public interface IAuthorizer
+{
+    AuthorizationDecision Authorize(AuthorizationAttributes attributes);
+}
+
+/// <summary>Everything admission needs to know about one write request.</summary>
+public sealed record AdmissionRequestContext(
+    ResourceInfo Resource,
+    string Operation,
+    string? Subresource,
+    string? Namespace,
+    string Name,
+    JsonObject? Object,
+    JsonObject? OldObject,
+    bool DryRun,
+    UserInfo User,
+    JsonObject Options,
+    JsonObject? NamespaceObject);
+
+/// <summary>
+/// The result of admission: allowed (possibly with a mutated object), or denied with the HTTP status code and the
+/// complete Status body the server must return (for example 403 with no reason, per k8s-golden 53-56).
+/// </summary>
+public sealed record AdmissionOutcome(bool Allowed, JsonObject? MutatedObject, int StatusCode, JsonObject? Status);
+
+public interface IAdmissionChain
+{
+    /// <summary>Runs the mutating, then the validating webhooks registered in the cluster that match the request.</summary>
+    Task<AdmissionOutcome> AdmitAsync(AdmissionRequestContext request, IObjectReader cluster, CancellationToken cancellationToken);
+}
