@@ -1,0 +1,24 @@
+namespace GuardDutyCoverage.Aws;
+
+/// <summary>
+/// One AWS fact as last observed. Never blanked by a failure: after a failed refresh the previous value stays,
+/// marked <see cref="Stale"/>, with the failure in <see cref="Error"/>.
+/// </summary>
+/// <param name="Value">The value from the latest successful read; null when never read or not found.</param>
+/// <param name="Found">The latest successful read found the thing (false: read fine, but it does not exist).</param>
+/// <param name="CheckedAt">When the latest successful read happened; null when none succeeded yet.</param>
+/// <param name="Error">Why the latest attempt failed, e.g. "GuardDuty ListCoverage: AccessDeniedException: ..."; null after a success.</param>
+/// <param name="Stale">True when the latest attempt failed and <paramref name="Value"/> is from an earlier read.</param>
+public sealed record AwsObservation<T>(T? Value, bool Found, DateTimeOffset? CheckedAt, string? Error, bool Stale)
+    where T : class
+{
+    public static AwsObservation<T> Success(T? value, DateTimeOffset now) => new(value, value is not null, now, null, false);
+
+    public static AwsObservation<T> Failure(string error) => new(null, false, null, error, false);
+
+    /// <summary>Keeps what was known and records the failure.</summary>
+    public AwsObservation<T> WithFailure(string error) =>
+        CheckedAt is null ? Failure(error) : this with { Error = error, Stale = true };
+
+    public bool Succeeded => CheckedAt is not null;
+}
