@@ -23,6 +23,7 @@ public sealed partial class ArgoCdHealthTests
     [LuaTheory]
     [InlineData("""{"apiVersion":"coverage.guardduty.io/v1alpha1","kind":"GuardDutyCoverage","metadata":{"name":"x"},"spec":{"clusterName":"x"}}""", "Progressing", "Waiting for the operator to report status")]
     [InlineData("""{"metadata":{"generation":2},"status":{"observedGeneration":2}}""", "Progressing", "Waiting for the Ready condition")]
+    [InlineData("""{"metadata":{"generation":1},"status":{"conditions":[{"type":"Ready","status":"True","reason":"R"}]}}""", "Progressing", "Waiting for the operator to observe generation 1")]
     [InlineData("""{"metadata":{"generation":2},"status":{"observedGeneration":2,"conditions":[{"type":"Ready","status":"False","reason":"AgentDaemonSetMissing","message":""}]}}""", "Degraded", "AgentDaemonSetMissing")]
     [InlineData("""{"metadata":{"generation":2},"status":{"observedGeneration":2,"conditions":[{"type":"Ready","status":"True","reason":"CoverageHealthy"},{"type":"Stalled","status":"True","reason":"Broken","message":"stalled wins"}]}}""", "Degraded", "stalled wins")]
     [InlineData("""{"metadata":{"generation":2},"status":{"observedGeneration":2,"conditions":[{"type":"Ready","status":"True","reason":"R","message":"ünïcode \"quoted\" \\ back\nslash"}]}}""", "Healthy", "ünïcode \"quoted\" \\ back\nslash")]
