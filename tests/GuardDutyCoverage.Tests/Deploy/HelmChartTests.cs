@@ -342,6 +342,23 @@ public sealed class HelmChartTests
         Assert.Contains("{{ $labels.cluster_name }}", rules[0]!["annotations"]!["summary"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [HelmFact]
+    public async Task NotesSayWhichOptInsAreOn()
+    {
+        var defaults = (await DeployTools.RunAsync(Chart.Helm, ["install", Chart.Release, Chart.Dir, "--namespace", Chart.Namespace, "--dry-run=client"])).Ok("helm install --dry-run=client");
+        var notes = defaults[defaults.IndexOf("NOTES:", StringComparison.Ordinal)..];
+        Assert.Contains("remediation:              off", notes, StringComparison.Ordinal);
+        Assert.Contains("AWS access: no ServiceAccount annotation is set", notes, StringComparison.Ordinal);
+
+        var enabled = (await DeployTools.RunAsync(Chart.Helm, ["install", Chart.Release, Chart.Dir, "--namespace", Chart.Namespace, "--dry-run=client", "-f", Chart.AllFeaturesValues])).Ok("helm install --dry-run=client -f all-features");
+        notes = enabled[enabled.IndexOf("NOTES:", StringComparison.Ordinal)..];
+        Assert.Contains("remediation:              on", notes, StringComparison.Ordinal);
+        Assert.Contains("admission dry-run probes: on", notes, StringComparison.Ordinal);
+        Assert.Contains("notification secrets:     guardduty-coverage-slack", notes, StringComparison.Ordinal);
+        Assert.Contains("leader election:          on", notes, StringComparison.Ordinal);
+        Assert.DoesNotContain("AWS access: no ServiceAccount annotation", notes, StringComparison.Ordinal);
+    }
+
     private static JsonNode WithoutLabelsAndAnnotations(JsonObject crd)
     {
         var copy = crd.DeepClone().AsObject();
