@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using GuardDutyCoverage.Util;
 
 namespace GuardDutyCoverage.Tests.Deploy;
 
@@ -11,6 +12,12 @@ namespace GuardDutyCoverage.Tests.Deploy;
 /// </summary>
 public static class CrdSchema
 {
+    /// <summary>The generated CRD in <c>crds/</c>.</summary>
+    public static JsonObject CheckedInCrd() => Assert.Single(YamlJson.ParseAll(File.ReadAllText(RepoPaths.Crd))).AsObject();
+
+    /// <summary>The openAPIV3Schema of the generated CRD in <c>crds/</c>.</summary>
+    public static JsonNode CheckedInSchema() => OpenApiSchema(CheckedInCrd());
+
     public static JsonNode OpenApiSchema(JsonNode crd) => crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!;
 
     public static IReadOnlyList<string> Validate(JsonNode schema, JsonNode? value)

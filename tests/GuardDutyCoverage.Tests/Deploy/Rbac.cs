@@ -98,6 +98,22 @@ public static class Rbac
         manifests.Objects.Where(o => Manifests.Kind(o) is "Role" or "ClusterRole")
             .SelectMany(role => (role["rules"]?.AsArray() ?? []).Select(rule => (role, rule!)));
 
+    /// <summary>No Role or ClusterRole grants "*" in any field.</summary>
+    public static void AssertNoWildcards(Manifests manifests)
+    {
+        var rules = AllRules(manifests).ToArray();
+        Assert.NotEmpty(rules);
+        foreach (var (role, rule) in rules)
+        {
+            foreach (var field in new[] { "verbs", "resources", "apiGroups", "resourceNames", "nonResourceURLs" })
+            {
+                Assert.False(
+                    Manifests.Strings(rule[field]).Any(value => value.Contains('*')),
+                    $"{Manifests.Kind(role)} {Manifests.Name(role)} has a wildcard in {field}: {rule.ToJsonString()}");
+            }
+        }
+    }
+
     public static IReadOnlyList<string> Lines(IEnumerable<Permission> permissions) =>
         permissions.Select(p => p.ToString()).Order(StringComparer.Ordinal).ToArray();
 }
