@@ -15,8 +15,7 @@ public sealed class Manifests
         var objects = new List<JsonObject>();
         foreach (var document in YamlJson.ParseAll(yaml))
         {
-            var obj = document as JsonObject
-                ?? throw new FormatException($"a rendered document is not an object: {document.ToJsonString()[..Math.Min(200, document.ToJsonString().Length)]}");
+            var obj = document as JsonObject ?? throw new FormatException($"a rendered document is not an object: {document.ToJsonString()}");
             Assert.False(string.IsNullOrEmpty(Kind(obj)), $"a rendered object has no kind: {obj.ToJsonString()}");
             objects.Add(obj);
         }
