@@ -8,6 +8,12 @@ CONFIGURATION ?= Release
 BIN := bin
 CLI := $(BIN)/guardduty-coverage
 CRD := crds/coverage.guardduty.io_guarddutycoverages.yaml
+KUBECTL ?= kubectl
+HELM ?= .tools/bin/helm
+CHART := charts/guardduty-coverage-operator
+IMG ?= ghcr.io/guardduty-coverage/guardduty-coverage-operator:0.1.0
+INSTALLER ?= dist/install.yaml
+AOT_OUT ?= artifacts/publish-aot/linux-x64
 
 ##@ General
 
@@ -27,6 +33,7 @@ build: ## Build everything and leave the CLI at bin/guardduty-coverage.
 .PHONY: manifests
 manifests: build ## Regenerate the CRD in crds/ from the C# API types.
 	$(CLI) crd > $(CRD)
+	hack/sync-crds.sh
 
 .PHONY: test
 test: ## Run unit, integration and e2e tests.
@@ -35,3 +42,47 @@ test: ## Run unit, integration and e2e tests.
 .PHONY: clean
 clean: ## Remove build output.
 	rm -rf $(BIN) operator/bin operator/obj tests/*/bin tests/*/obj
+
+##@ Build
+
+.PHONY: publish-aot
+publish-aot: ## NativeAOT-publish the operator for linux-x64 into artifacts/publish-aot/linux-x64, as the Dockerfile does (needs clang, zlib1g-dev: make tools).
+	$(DOTNET) publish operator -c Release -r linux-x64 -p:PublishAot=true -o $(AOT_OUT) --nologo
+
+##@ Deployment
+
+.PHONY: sync-crds
+sync-crds: ## Copy crds/ into the Helm chart and config/crd (make manifests does this too).
+	hack/sync-crds.sh
+
+.PHONY: helm-lint
+helm-lint: $(HELM) ## helm lint --strict the chart with default and all-features values; check the CRD copies are current.
+	$(HELM) lint --strict $(CHART)
+	$(HELM) lint --strict $(CHART) -f $(CHART)/ci/all-features-values.yaml
+	hack/sync-crds.sh --check
+
+.PHONY: build-installer
+build-installer: ## Write dist/install.yaml (INSTALLER=...): CRD + operator from config/default, with image IMG.
+	@mkdir -p $(dir $(INSTALLER))
+	hack/installer-overlay.sh "$(IMG)" dist/overlay
+	$(KUBECTL) kustomize dist/overlay > $(INSTALLER).tmp
+	@mv $(INSTALLER).tmp $(INSTALLER)
+	@echo "wrote $(INSTALLER) for $(IMG)"
+
+.PHONY: deploy
+deploy: ## Install CRD + operator into the current kubectl context (kubectl apply -k), with image IMG.
+	hack/installer-overlay.sh "$(IMG)" dist/overlay
+	$(KUBECTL) apply -k dist/overlay
+
+.PHONY: undeploy
+undeploy: ## Remove the operator and the CRD (and with it every GuardDutyCoverage) from the current kubectl context.
+	$(KUBECTL) delete --ignore-not-found -k config/default
+
+##@ Tools
+
+.PHONY: tools
+tools: ## Install helm (into .tools/), lua5.1/lua5.4, clang and zlib1g-dev: everything the deploy tests and publish-aot use.
+	hack/install-tools.sh
+
+$(HELM):
+	hack/install-tools.sh helm
