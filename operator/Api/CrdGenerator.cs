@@ -78,7 +78,7 @@ public static class CrdGenerator
 
     private static JsonArray PrinterColumns()
     {
-        static JsonObject Column(string name, string type, string jsonPath, string description, int priority = 0)
+        static JsonNode Column(string name, string type, string jsonPath, string description, int priority = 0)
         {
             var column = new JsonObject
             {
