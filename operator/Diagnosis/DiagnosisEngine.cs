@@ -60,8 +60,9 @@ public static class DiagnosisEngine
             ? Verdicts.Unknown
             : findings.Any(f => f.Entry.Severity == Severity.Error && f.Sources.Contains(FindingSource.Local)) ? Verdicts.Unhealthy : Verdicts.Healthy;
         var guardDutyUnhealthy = guardDuty.CoverageStatus is GuardDutyVerdicts.Unhealthy or GuardDutyVerdicts.NotFound;
-        var otherAwsErrors = findings.Any(f => f.Entry.Severity == Severity.Error && f.Sources.Any(s => s is FindingSource.EksAddon or FindingSource.Ec2));
-        var coverage = local == Verdicts.Unhealthy || guardDutyUnhealthy || otherAwsErrors ? Verdicts.Unhealthy
+        // Any source's error counts: an add-on issue, a VPC problem or a version GuardDuty reports all cost coverage.
+        var anyError = findings.Any(f => f.Entry.Severity == Severity.Error);
+        var coverage = local == Verdicts.Unhealthy || guardDutyUnhealthy || anyError ? Verdicts.Unhealthy
             : local == Verdicts.Unknown || guardDuty.CoverageStatus == GuardDutyVerdicts.Unknown ? Verdicts.Unknown
             : Verdicts.Healthy;
 
