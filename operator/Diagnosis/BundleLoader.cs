@@ -199,8 +199,16 @@ public static class BundleLoader
 
     private static string FirstSentence(string message)
     {
-        var end = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return end > 0 ? message[..end] : message;
+        foreach (var marker in new[] { " Path:", " LineNumber:" })
+        {
+            var end = message.IndexOf(marker, StringComparison.Ordinal);
+            if (end > 0)
+            {
+                message = message[..end];
+            }
+        }
+
+        return message.TrimEnd();
     }
 
     private static void Classify(string file, JsonNode document, DateTimeOffset capturedAt, BundleContents into)
