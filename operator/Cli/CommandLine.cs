@@ -11,8 +11,11 @@ public static class CommandLine
     {
         var root = new RootCommand("GuardDuty Coverage Operator: declare, check and explain GuardDuty EKS Runtime Monitoring coverage.");
         root.Subcommands.Add(CrdCommand());
+        root.Subcommands.Add(DiagnoseCommand.Create());
         var parse = root.Parse(args);
-        return await parse.InvokeAsync();
+        var exit = await parse.InvokeAsync();
+        // System.CommandLine reports parse errors with 1, which this tool reserves for "unhealthy".
+        return parse.Errors.Count > 0 && exit == 1 ? 2 : exit;
     }
 
     private static Command CrdCommand()

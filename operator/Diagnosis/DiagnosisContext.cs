@@ -1,0 +1,125 @@
+using GuardDutyCoverage.Aws.Model;
+using k8s.Models;
+
+namespace GuardDutyCoverage.Diagnosis;
+
+/// <summary>One source's sighting of a root cause; the engine merges sightings into one finding per reason.</summary>
+internal sealed record Observation(string Reason, FindingSource Source, string Message, IReadOnlyDictionary<string, string>? Details = null);
+
+/// <summary>What a check could not evaluate, or notes for its condition message.</summary>
+internal sealed record CheckNote(string Check, string Status, string Reason, string Message);
+
+/// <summary>Per-diagnosis working state: the snapshot, values derived from it once, and what the checks found.</summary>
+internal sealed class DiagnosisContext
+{
+    public DiagnosisContext(ClusterSnapshot snapshot)
+    {
+        Snapshot = snapshot;
+        Target = snapshot.Target;
+        DaemonSet = snapshot.AgentDaemonSet;
+        AgentContainer = KubeObjects.AgentContainer(DaemonSet);
+        Image = AgentContainer?.Image;
+        ImageRef = string.IsNullOrWhiteSpace(Image) ? null : ImageReference.Parse(Image);
+        AgentPods = DaemonSet is null ? [] : snapshot.AgentPods.Where(IsAgentPod).ToList();
+        Addon = snapshot.Aws?.Addon is { Succeeded: true, Found: true } addon ? addon.Value : null;
+        Coverage = snapshot.Aws?.Coverage is { Succeeded: true, Found: true } coverage ? coverage.Value : null;
+        EksCluster = snapshot.Aws?.Cluster is { Succeeded: true, Found: true } cluster ? cluster.Value : null;
+        Region = Target.Region ?? snapshot.Aws?.Region;
+    }
+
+    public ClusterSnapshot Snapshot { get; }
+
+    public DiagnosisTarget Target { get; }
+
+    public V1DaemonSet? DaemonSet { get; }
+
+    public V1Container? AgentContainer { get; }
+
+    public string? Image { get; }
+
+    public ImageReference? ImageRef { get; }
+
+    public IReadOnlyList<V1Pod> AgentPods { get; }
+
+    public EksAddon? Addon { get; }
+
+    public CoverageResource? Coverage { get; }
+
+    public EksCluster? EksCluster { get; }
+
+    public string? Region { get; }
+
+    public List<Observation> Observations { get; } = [];
+
+    public List<CheckNote> Notes { get; } = [];
+
+    /// <summary>A DaemonSet roll-out is in progress: not-ready pods without a hard cause are progress, not failure.</summary>
+    public bool RolloutInProgress { get; set; }
+
+    /// <summary>EKS reports the add-on CREATING or UPDATING.</summary>
+    public bool AddonProgressing { get; set; }
+
+    public void Add(string reason, FindingSource source, string message, IReadOnlyDictionary<string, string>? details = null) =>
+        Observations.Add(new Observation(reason, source, message, details));
+
+    public void Note(string check, string status, string reason, string message) =>
+        Notes.Add(new CheckNote(check, status, reason, message));
+
+    /// <summary>The version the agent runs: the image tag, else what GuardDuty or EKS report.</summary>
+    public (SemanticVersion Version, string Text, FindingSource Source)? AgentVersion()
+    {
+        if (ImageRef?.Tag is { } tag && SemanticVersion.TryParse(tag, out var fromImage))
+        {
+            return (fromImage, tag, FindingSource.Local);
+        }
+
+        if (Addon?.AddonVersion is { } addonVersion && SemanticVersion.TryParse(addonVersion, out var fromAddon))
+        {
+            return (fromAddon, addonVersion, FindingSource.EksAddon);
+        }
+
+        var gdVersion = Coverage?.ResourceDetails?.EksClusterDetails?.AddonDetails?.AddonVersion;
+        if (gdVersion is not null && SemanticVersion.TryParse(gdVersion, out var fromGuardDuty))
+        {
+            return (fromGuardDuty, gdVersion, FindingSource.GuardDuty);
+        }
+
+        return null;
+    }
+
+    /// <summary>The cluster's Kubernetes version: <c>/version</c>, else EKS DescribeCluster.</summary>
+    public (SemanticVersion Version, string Text, FindingSource Source)? KubernetesVersion()
+    {
+        if (SemanticVersion.TryParse(Snapshot.ServerVersion, out var server))
+        {
+            return (server, Snapshot.ServerVersion!, FindingSource.Local);
+        }
+
+        if (SemanticVersion.TryParse(EksCluster?.Version, out var eks))
+        {
+            return (eks, EksCluster!.Version!, FindingSource.EksAddon);
+        }
+
+        return null;
+    }
+
+    public string? VpcId =>
+        Snapshot.Aws?.VpcDns?.Value?.VpcId ?? EksCluster?.ResourcesVpcConfig?.VpcId;
+
+    private bool IsAgentPod(V1Pod pod)
+    {
+        if (pod.Metadata?.NamespaceProperty is { } ns && ns != Target.AgentNamespace)
+        {
+            return false;
+        }
+
+        var owners = pod.Metadata?.OwnerReferences;
+        if (owners is { Count: > 0 })
+        {
+            return owners.Any(o => o.Kind == "DaemonSet" && o.Name == Target.DaemonSetName);
+        }
+
+        var selector = DaemonSet?.Spec?.Selector;
+        return selector is not null && KubeObjects.Matches(selector, KubeObjects.Labels(pod.Metadata));
+    }
+}
