@@ -227,7 +227,6 @@ public sealed class LocalAwsState
             ["addonArn"] = $"arn:aws:eks:us-east-1:111122223333:addon/{clusterName}/aws-guardduty-agent/{arnTail}",
             ["createdAt"] = Epoch(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)),
             ["modifiedAt"] = Epoch(new DateTimeOffset(2025, 1, 2, 0, 0, 0, TimeSpan.Zero)),
-            ["tags"] = new JsonObject(),
             ["publisher"] = "eks",
             ["owner"] = "aws",
         };
