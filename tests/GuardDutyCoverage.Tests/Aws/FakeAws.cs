@@ -171,7 +171,9 @@ public sealed class FakeAws : IAwsClientFactory
         }
     }
 
-    private static string Token(int offset, string fingerprint) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{offset}:{fingerprint}"));
+    private static string Token(int offset, string fingerprint) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{offset}:{Hash(fingerprint)}"));
+
+    private static string Hash(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 
     private static int Offset(string service, string operation, string? token, string fingerprint, int total)
     {
@@ -181,7 +183,7 @@ public sealed class FakeAws : IAwsClientFactory
         }
 
         var parts = Encoding.UTF8.GetString(Convert.FromBase64String(token)).Split(':');
-        return parts.Length == 2 && parts[1] == fingerprint && int.TryParse(parts[0], out var offset) && offset <= total
+        return parts.Length == 2 && parts[1] == Hash(fingerprint) && int.TryParse(parts[0], out var offset) && offset <= total
             ? offset
             : throw ServiceError(service, operation, service == "EKS" ? "InvalidParameterException" : "BadRequestException", "The nextToken is invalid.");
     }
