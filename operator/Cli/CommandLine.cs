@@ -11,7 +11,18 @@ public static class CommandLine
     {
         var root = new RootCommand("GuardDuty Coverage Operator: declare, check and explain GuardDuty EKS Runtime Monitoring coverage.");
         root.Subcommands.Add(CrdCommand());
+        root.Subcommands.Add(CoverageCommands.Create());
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync("error: " + error.Message);
+            }
+
+            return 2;
+        }
+
         return await parse.InvokeAsync();
     }
 
