@@ -252,3 +252,45 @@ public sealed class CoveragePollerTests
         Assert.Equal(2, aws.Calls("ListCoverage"));
     }
 }
+
+/// <summary>The poller with the real clients against the local endpoints: requests counted where they arrive.</summary>
+public sealed class CoveragePollerIntegrationTests
+{
+    [Fact]
+    public async Task TwentyFiveCrsMakeOneListCoveragePassPerIntervalOnTheWire()
+    {
+        await using var local = await LocalAws.StartAsync();
+        for (var i = 0; i < 25; i++)
+        {
+            local.State.PutCoverage(GuardDutyCoverage.Sandbox.Aws.LocalAwsState.EksCoverage(LocalAws.DetectorId, LocalAws.AccountId, $"c-{i}", i == 7 ? "UNHEALTHY" : "HEALTHY"));
+            local.State.PutAddon(GuardDutyCoverage.Sandbox.Aws.LocalAwsState.GuardDutyAddon($"c-{i}"));
+        }
+
+        using var http = new HttpClient();
+        using var credentials = AwsCredentialsSource.Static(LocalAws.TestCredentials);
+        using var factory = new AwsClientFactory(http, credentials, new AwsClientOptions { Retry = LocalAws.FastRetry(attempts: 1) });
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var poller = new CoveragePoller(factory, new AwsRegionResolver(_ => null, null), clock, new CoveragePollerOptions { Jitter = () => 0 });
+        var endpoints = AwsEndpointOverrides.All(local.Server.Endpoint);
+        for (var i = 0; i < 25; i++)
+        {
+            poller.Register(new CoverageInterest($"cr-{i}", $"c-{i}", LocalAws.Region, LocalAws.AccountId, LocalAws.DetectorId, endpoints, TimeSpan.FromMinutes(5), GuardDuty: true, EksAddon: true));
+        }
+
+        await poller.PollDueAsync(default);
+        Assert.Equal(1, local.State.CountRequests("ListCoverage"));
+        Assert.Equal(25, local.State.CountRequests("DescribeAddon"));
+        var snapshot = poller.Snapshot("cr-7")!;
+        Assert.Equal("UNHEALTHY", snapshot.Coverage!.Value!.CoverageStatus);
+        Assert.Equal("ACTIVE", snapshot.Addon!.Value!.Status);
+
+        // Operations the local endpoints do not serve (STS, GetDetector, DescribeCluster) become observations with the error.
+        Assert.Contains("UnknownOperationException", snapshot.Detector!.Error);
+        Assert.StartsWith("EKS DescribeCluster: UnknownOperationException", snapshot.Cluster!.Error);
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await poller.PollDueAsync(default);
+        Assert.Equal(2, local.State.CountRequests("ListCoverage"));
+        Assert.Equal(50, local.State.CountRequests("DescribeAddon"));
+    }
+}
