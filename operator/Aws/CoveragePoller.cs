@@ -126,13 +126,19 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
         // 1. Regions of CRs that do not name one.
         if (interests.Any(i => i.Region is null) && (_defaultRegion is null || !_defaultRegion.Succeeded))
         {
+            AwsObservation<string> resolved;
             try
             {
-                _defaultRegion = AwsObservation<string>.Success(await regions.ResolveAsync(null, cancellationToken).ConfigureAwait(false), now);
+                resolved = AwsObservation<string>.Success(await regions.ResolveAsync(null, cancellationToken).ConfigureAwait(false), now);
             }
             catch (AwsException e)
             {
-                _defaultRegion = AwsObservation<string>.Failure(e.Message);
+                resolved = AwsObservation<string>.Failure(e.Message);
+            }
+
+            lock (_gate)
+            {
+                _defaultRegion = resolved;
             }
 
             changed.UnionWith(interests.Where(i => i.Region is null).Select(i => i.Key));
@@ -146,7 +152,9 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
             var (region, endpoints) = (group.First().Region!, group.First().Interest.Endpoints);
             var interval = group.Min(p => p.Interest.Interval);
             var api = clients.For(region, endpoints);
-            if (await PollAsync(_identities, group.Key, interval, ct => api.Sts.GetCallerIdentityAsync(ct), cancellationToken).ConfigureAwait(false))
+            // The caller identity only serves CRs that leave the account to it.
+            if (group.Any(p => p.Interest.AccountId is null)
+                && await PollAsync(_identities, group.Key, interval, ct => api.Sts.GetCallerIdentityAsync(ct), cancellationToken).ConfigureAwait(false))
             {
                 changed.UnionWith(group.Select(p => p.Interest.Key));
             }
@@ -444,7 +452,7 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
                 _clusters.Remove(key);
             }
 
-            var scopes = placed.Select(p => ScopeKey(p.Region!, p.Interest.Endpoints)).ToHashSet(StringComparer.Ordinal);
+            var scopes = placed.Where(p => p.Interest.AccountId is null).Select(p => ScopeKey(p.Region!, p.Interest.Endpoints)).ToHashSet(StringComparer.Ordinal);
             foreach (var key in _identities.Keys.Where(k => !scopes.Contains(k)).ToList())
             {
                 _identities.Remove(key);

@@ -9,23 +9,17 @@ using GuardDutyCoverage.Aws.Model;
 namespace GuardDutyCoverage.Cli;
 
 /// <summary>What the coverage commands need from the outside world; tests pass fakes or local endpoints.</summary>
-/// <param name="Clients">Makes the client factory for one invocation (and what to dispose afterwards).</param>
-public sealed record CoverageCliServices(Func<(IAwsClientFactory Factory, IDisposable? Owner)> Clients, AwsRegionResolver Regions)
+/// <param name="Open">Opens the clients and the region resolver for one invocation, with what to dispose afterwards.</param>
+public sealed record CoverageCliServices(Func<CoverageCliSession> Open)
 {
     /// <summary>The real thing: the default credential chain, standard or overridden endpoints, the process environment.</summary>
-    public static CoverageCliServices Default()
+    public static CoverageCliServices Default() => new(() =>
     {
-        var imdsHttp = new HttpClient();
-        return new CoverageCliServices(
-            () =>
-            {
-                var http = new HttpClient();
-                var credentials = AwsCredentialsSource.DefaultChain();
-                var factory = new AwsClientFactory(http, credentials, new AwsClientOptions());
-                return (factory, new Disposables(factory, credentials, http));
-            },
-            AwsRegionResolver.FromProcess(imdsHttp));
-    }
+        var http = new HttpClient();
+        var credentials = AwsCredentialsSource.DefaultChain();
+        var factory = new AwsClientFactory(http, credentials, new AwsClientOptions());
+        return new CoverageCliSession(factory, AwsRegionResolver.FromProcess(http), new Disposables(factory, credentials, http));
+    });
 
     private sealed class Disposables(params IDisposable[] items) : IDisposable
     {
@@ -37,6 +31,12 @@ public sealed record CoverageCliServices(Func<(IAwsClientFactory Factory, IDispo
             }
         }
     }
+}
+
+/// <summary>One invocation's clients and region resolver.</summary>
+public sealed record CoverageCliSession(IAwsClientFactory Clients, AwsRegionResolver Regions, IDisposable? Owner) : IDisposable
+{
+    public void Dispose() => Owner?.Dispose();
 }
 
 /// <summary>
@@ -110,12 +110,10 @@ public static class CoverageCommands
                 };
                 var limit = parse.GetValue(maxItems) is { } items ? (items >= 1 ? items : throw Usage($"--max-items must be at least 1, not {items}")) : (int?)null;
                 var endpoints = ParseEndpoint(parse.GetValue(common.EndpointUrl));
-                var resolved = services ?? CoverageCliServices.Default();
-                var region = await resolved.Regions.ResolveAsync(parse.GetValue(common.Region), cancellationToken).ConfigureAwait(false);
-                var (factory, owner) = resolved.Clients();
-                using (owner)
+                using (var session = (services ?? CoverageCliServices.Default()).Open())
                 {
-                    var guardDuty = factory.For(region, endpoints).GuardDuty;
+                    var region = await session.Regions.ResolveAsync(parse.GetValue(common.Region), cancellationToken).ConfigureAwait(false);
+                    var guardDuty = session.Clients.For(region, endpoints).GuardDuty;
                     var detectorId = await DetectorDiscovery.ResolveAsync(guardDuty, parse.GetValue(common.DetectorId), region, cancellationToken).ConfigureAwait(false);
                     var resources = await guardDuty.ListAllCoverageAsync(detectorId, request, limit, cancellationToken).ConfigureAwait(false);
                     await output.WriteAsync(format == "json"
@@ -160,12 +158,10 @@ public static class CoverageCommands
 
                 var filters = ParseFilters(parse.GetValue(common.Filters) ?? []);
                 var endpoints = ParseEndpoint(parse.GetValue(common.EndpointUrl));
-                var resolved = services ?? CoverageCliServices.Default();
-                var region = await resolved.Regions.ResolveAsync(parse.GetValue(common.Region), cancellationToken).ConfigureAwait(false);
-                var (factory, owner) = resolved.Clients();
-                using (owner)
+                using (var session = (services ?? CoverageCliServices.Default()).Open())
                 {
-                    var guardDuty = factory.For(region, endpoints).GuardDuty;
+                    var region = await session.Regions.ResolveAsync(parse.GetValue(common.Region), cancellationToken).ConfigureAwait(false);
+                    var guardDuty = session.Clients.For(region, endpoints).GuardDuty;
                     var detectorId = await DetectorDiscovery.ResolveAsync(guardDuty, parse.GetValue(common.DetectorId), region, cancellationToken).ConfigureAwait(false);
 
                     // The percentage needs the status counts, so they are always asked for.

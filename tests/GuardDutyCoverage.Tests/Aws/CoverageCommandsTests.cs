@@ -20,7 +20,7 @@ public sealed class CoverageCommandsTests
     }
 
     private static CoverageCliServices With(IAwsClientFactory factory, string? defaultRegion = null) =>
-        new(() => (factory, null), new AwsRegionResolver(name => name == "AWS_REGION" ? defaultRegion : null, null));
+        new(() => new CoverageCliSession(factory, new AwsRegionResolver(name => name == "AWS_REGION" ? defaultRegion : null, null), null));
 
     private static CoverageCliServices Local() =>
         new(() =>
@@ -28,8 +28,8 @@ public sealed class CoverageCommandsTests
             var http = new HttpClient();
             var credentials = AwsCredentialsSource.Static(LocalAws.TestCredentials);
             var factory = new AwsClientFactory(http, credentials, new AwsClientOptions { Retry = LocalAws.FastRetry() });
-            return (factory, new CompositeDisposable(factory, credentials, http));
-        }, new AwsRegionResolver(_ => null, null));
+            return new CoverageCliSession(factory, new AwsRegionResolver(_ => null, null), new CompositeDisposable(factory, credentials, http));
+        });
 
     private sealed class CompositeDisposable(params IDisposable[] items) : IDisposable
     {

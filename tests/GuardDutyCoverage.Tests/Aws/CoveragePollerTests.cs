@@ -139,8 +139,10 @@ public sealed class CoveragePollerTests
     public async Task AClusterGuardDutyDoesNotListIsFoundFalseNotAnError()
     {
         var (aws, _, poller) = Create();
-        poller.Register(Interest("new", "not-yet-listed", detector: Detector, addon: false));
+        poller.Register(Interest("new", "not-yet-listed", detector: Detector, addon: false) with { AccountId = LocalAws.AccountId });
         await poller.PollDueAsync(default);
+        Assert.Equal(0, aws.Calls("GetCallerIdentity"));
+        Assert.Equal(0, aws.Calls("ListDetectors"));
         var coverage = poller.Snapshot("new")!.Coverage!;
         Assert.True(coverage.Succeeded);
         Assert.False(coverage.Found);
@@ -280,6 +282,7 @@ public sealed class CoveragePollerIntegrationTests
         await poller.PollDueAsync(default);
         Assert.Equal(1, local.State.CountRequests("ListCoverage"));
         Assert.Equal(25, local.State.CountRequests("DescribeAddon"));
+        Assert.Equal(0, local.State.CountRequests("ListDetectors"));
         var snapshot = poller.Snapshot("cr-7")!;
         Assert.Equal("UNHEALTHY", snapshot.Coverage!.Value!.CoverageStatus);
         Assert.Equal("ACTIVE", snapshot.Addon!.Value!.Status);
