@@ -12,10 +12,19 @@ public static class CommandLine
         var root = new RootCommand("GuardDuty Coverage Operator: declare, check and explain GuardDuty EKS Runtime Monitoring coverage.");
         root.Subcommands.Add(CrdCommand());
         root.Subcommands.Add(DiagnoseCommand.Create());
+        root.Subcommands.Add(CoverageCommands.Create());
         var parse = root.Parse(args);
-        var exit = await parse.InvokeAsync();
-        // System.CommandLine reports parse errors with 1, which this tool reserves for "unhealthy".
-        return parse.Errors.Count > 0 && exit == 1 ? 2 : exit;
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync("error: " + error.Message);
+            }
+
+            return 2;
+        }
+
+        return await parse.InvokeAsync();
     }
 
     private static Command CrdCommand()

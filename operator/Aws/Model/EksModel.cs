@@ -253,6 +253,9 @@ public sealed record UpdateAddonRequest
 
     [JsonPropertyName("configurationValues")]
     public string? ConfigurationValues { get; init; }
+
+    [JsonPropertyName("podIdentityAssociations")]
+    public IReadOnlyList<AddonPodIdentityAssociation>? PodIdentityAssociations { get; init; }
 }
 
 public sealed record UpdateAddonResponse
