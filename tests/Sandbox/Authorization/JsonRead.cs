@@ -12,8 +12,26 @@ internal static class JsonRead
     public static bool? Boolean(JsonNode? node) =>
         node is JsonValue value && value.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? value.GetValue<bool>() : null;
 
-    public static long? Integer(JsonNode? node) =>
-        node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue<long>(out var number) ? number : null;
+    /// <summary>An integer, whether the node was parsed (a JsonElement) or built in code from an int or a long.</summary>
+    public static long? Integer(JsonNode? node)
+    {
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.Number)
+        {
+            return null;
+        }
+
+        if (value.TryGetValue<long>(out var number))
+        {
+            return number;
+        }
+
+        if (value.TryGetValue<int>(out var small))
+        {
+            return small;
+        }
+
+        return value.TryGetValue<JsonElement>(out var element) && element.TryGetInt64(out var parsed) ? parsed : null;
+    }
 
     public static JsonObject? Object(JsonNode? node) => node as JsonObject;
 

@@ -49,3 +49,6 @@ public sealed record ReceivedAdmissionReview(
 {
     public AdmissionReviewRequest Review => new(Body);
 }
+
+/// <summary>One reply the test webhook server sent: HTTP status, body text and, for AdmissionReviews, the body as JSON.</summary>
+public sealed record SentWebhookReply(string Path, int StatusCode, string Text, JsonObject? Body);

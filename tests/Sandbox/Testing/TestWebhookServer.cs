@@ -29,6 +29,7 @@ public sealed class TestWebhookServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, WebhookBehavior> behaviors = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
     private readonly List<ReceivedAdmissionReview> received = [];
+    private readonly List<SentWebhookReply> replies = [];
     private readonly List<(Func<ReceivedAdmissionReview, bool> Match, TaskCompletionSource<ReceivedAdmissionReview> Signal)> waiters = [];
 
     private TestWebhookServer(WebApplication app, TestCertificateAuthority authority, X509Certificate2 certificate)
@@ -56,6 +57,18 @@ public sealed class TestWebhookServer : IAsyncDisposable
             lock (gate)
             {
                 return [.. received];
+            }
+        }
+    }
+
+    /// <summary>Snapshot of the replies sent so far (requests that got no answer have none), in sending order.</summary>
+    public IReadOnlyList<SentWebhookReply> Replies
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. replies];
             }
         }
     }
@@ -185,6 +198,7 @@ public sealed class TestWebhookServer : IAsyncDisposable
 
         if (reply.RawHttp is { } raw)
         {
+            RecordReply(new SentWebhookReply(path, raw.StatusCode, raw.Body, null));
             context.Response.StatusCode = raw.StatusCode;
             context.Response.ContentType = raw.ContentType;
             await context.Response.WriteAsync(raw.Body, token).ConfigureAwait(false);
@@ -192,9 +206,19 @@ public sealed class TestWebhookServer : IAsyncDisposable
         }
 
         var answer = reply.RawReview?.DeepClone().AsObject() ?? Envelope(review, reply.Response!);
+        var text = answer.ToJsonString();
+        RecordReply(new SentWebhookReply(path, 200, text, answer));
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(answer.ToJsonString()), token).ConfigureAwait(false);
+        await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), token).ConfigureAwait(false);
+    }
+
+    private void RecordReply(SentWebhookReply reply)
+    {
+        lock (gate)
+        {
+            replies.Add(reply);
+        }
     }
 
     private static JsonObject Envelope(AdmissionReviewRequest review, JsonObject response)
