@@ -51,10 +51,10 @@ public sealed class TestCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        var now = DateTimeOffset.UtcNow;
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7F;
-        using var issued = request.Create(certificate, now.AddHours(-1), now.AddDays(1), serial);
+        // Valid exactly as long as the CA: a leaf may not outlive its issuer.
+        using var issued = request.Create(certificate, certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime(), serial);
         using var withKey = issued.CopyWithPrivateKey(key);
         return Reload(withKey);
     }
