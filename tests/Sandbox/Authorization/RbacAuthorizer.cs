@@ -30,9 +30,9 @@ public sealed class RbacAuthorizer(IObjectReader cluster) : IAuthorizer
         }
 
         var errors = new List<string>();
-        foreach (var binding in Sorted(cluster.List(RbacGroup, "clusterrolebindings")))
+        foreach (var (binding, subject) in Applicable(cluster.List(RbacGroup, "clusterrolebindings"), attributes.User, bindingNamespace: ""))
         {
-            if (Visit(binding, attributes, bindingNamespace: "", errors) is { } allowed)
+            if (Visit(binding, subject, attributes, bindingNamespace: "", errors) is { } allowed)
             {
                 return allowed;
             }
@@ -40,9 +40,9 @@ public sealed class RbacAuthorizer(IObjectReader cluster) : IAuthorizer
 
         if (!string.IsNullOrEmpty(attributes.Namespace))
         {
-            foreach (var binding in Sorted(cluster.List(RbacGroup, "rolebindings", attributes.Namespace)))
+            foreach (var (binding, subject) in Applicable(cluster.List(RbacGroup, "rolebindings", attributes.Namespace), attributes.User, attributes.Namespace))
             {
-                if (Visit(binding, attributes, attributes.Namespace, errors) is { } allowed)
+                if (Visit(binding, subject, attributes, attributes.Namespace, errors) is { } allowed)
                 {
                     return allowed;
                 }
@@ -52,14 +52,23 @@ public sealed class RbacAuthorizer(IObjectReader cluster) : IAuthorizer
         return new AuthorizationDecision(false, errors.Count == 0 ? "" : "RBAC: " + Aggregate(errors));
     }
 
-    private AuthorizationDecision? Visit(JsonObject binding, AuthorizationAttributes attributes, string bindingNamespace, List<string> errors)
+    /// <summary>The bindings naming the user (with the first subject that does), in name order.</summary>
+    private static IEnumerable<(JsonObject Binding, JsonObject Subject)> Applicable(IReadOnlyList<JsonObject> bindings, UserInfo user, string bindingNamespace)
     {
-        var subject = FirstSubjectFor(attributes.User, binding["subjects"] as JsonArray, bindingNamespace);
-        if (subject is null)
+        var applicable = new List<(JsonObject Binding, JsonObject Subject)>();
+        foreach (var binding in bindings)
         {
-            return null;
+            if (FirstSubjectFor(user, binding["subjects"] as JsonArray, bindingNamespace) is { } subject)
+            {
+                applicable.Add((binding, subject));
+            }
         }
 
+        return applicable.Count < 2 ? applicable : applicable.OrderBy(a => JsonRead.Name(a.Binding), StringComparer.Ordinal);
+    }
+
+    private AuthorizationDecision? Visit(JsonObject binding, JsonObject subject, AuthorizationAttributes attributes, string bindingNamespace, List<string> errors)
+    {
         var roleRef = binding["roleRef"] as JsonObject;
         var roleKind = JsonRead.String(roleRef?["kind"]) ?? "";
         var roleName = JsonRead.String(roleRef?["name"]) ?? "";
@@ -163,9 +172,6 @@ public sealed class RbacAuthorizer(IObjectReader cluster) : IAuthorizer
 
         return $"{kind} {GoString.Quote(name)}";
     }
-
-    private static IEnumerable<JsonObject> Sorted(IReadOnlyList<JsonObject> bindings) =>
-        bindings.OrderBy(JsonRead.Name, StringComparer.Ordinal);
 
     /// <summary>utilerrors.NewAggregate(...).Error(): one message as is, several de-duplicated in brackets.</summary>
     internal static string Aggregate(IReadOnlyList<string> errors)

@@ -12,7 +12,7 @@ namespace GuardDutyCoverage.Sandbox.Testing;
 public sealed class InMemoryObjectReader : IObjectReader
 {
     private readonly Lock gate = new();
-    private readonly List<JsonObject> objects = [];
+    private readonly Dictionary<(string Group, string Resource), List<JsonObject>> byResource = [];
 
     public InMemoryObjectReader(IEnumerable<JsonObject>? objects = null)
     {
@@ -26,7 +26,12 @@ public sealed class InMemoryObjectReader : IObjectReader
     {
         lock (gate)
         {
-            return [.. objects.Where(o => Is(o, group, resource) && (@namespace is null || JsonRead.Namespace(o) == @namespace))];
+            if (!byResource.TryGetValue((group, resource), out var objects))
+            {
+                return [];
+            }
+
+            return @namespace is null ? [.. objects] : [.. objects.Where(o => JsonRead.Namespace(o) == @namespace)];
         }
     }
 
@@ -34,17 +39,24 @@ public sealed class InMemoryObjectReader : IObjectReader
     {
         lock (gate)
         {
-            return objects.FirstOrDefault(o => Is(o, group, resource) && JsonRead.Namespace(o) == NullIfEmpty(@namespace) && JsonRead.Name(o) == name);
+            return byResource.TryGetValue((group, resource), out var objects)
+                ? objects.Find(o => SameKey(o, @namespace, name))
+                : null;
         }
     }
 
     public void Upsert(JsonObject obj)
     {
         ArgumentNullException.ThrowIfNull(obj);
-        var (group, resource) = ResourceOf(obj);
+        var key = ResourceOf(obj);
         lock (gate)
         {
-            var index = objects.FindIndex(o => Is(o, group, resource) && JsonRead.Namespace(o) == JsonRead.Namespace(obj) && JsonRead.Name(o) == JsonRead.Name(obj));
+            if (!byResource.TryGetValue(key, out var objects))
+            {
+                byResource[key] = objects = [];
+            }
+
+            var index = objects.FindIndex(o => SameKey(o, JsonRead.Namespace(obj), JsonRead.Name(obj)));
             if (index >= 0)
             {
                 objects[index] = obj;
@@ -60,7 +72,7 @@ public sealed class InMemoryObjectReader : IObjectReader
     {
         lock (gate)
         {
-            return objects.RemoveAll(o => Is(o, group, resource) && JsonRead.Namespace(o) == NullIfEmpty(@namespace) && JsonRead.Name(o) == name) > 0;
+            return byResource.TryGetValue((group, resource), out var objects) && objects.RemoveAll(o => SameKey(o, @namespace, name)) > 0;
         }
     }
 
@@ -82,11 +94,6 @@ public sealed class InMemoryObjectReader : IObjectReader
         return (group, resource);
     }
 
-    private static bool Is(JsonObject obj, string group, string resource)
-    {
-        var (objectGroup, objectResource) = ResourceOf(obj);
-        return objectGroup == group && objectResource == resource;
-    }
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+    private static bool SameKey(JsonObject obj, string? @namespace, string name) =>
+        JsonRead.Namespace(obj) == (string.IsNullOrEmpty(@namespace) ? null : @namespace) && JsonRead.Name(obj) == name;
 }
