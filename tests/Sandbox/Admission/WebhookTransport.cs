@@ -80,6 +80,11 @@ internal sealed class WebhookTransport(TimeProvider timeProvider) : IAsyncDispos
         {
             return TransportResult.Failed($"Post {GoString.Quote(endpoint.DisplayUrl)}: {Describe(e, client)}");
         }
+        catch (IOException)
+        {
+            // The connection broke while the body was being read.
+            return TransportResult.Failed("unexpected EOF");
+        }
     }
 
     public ValueTask DisposeAsync()
@@ -89,7 +94,7 @@ internal sealed class WebhookTransport(TimeProvider timeProvider) : IAsyncDispos
             disposed = true;
             foreach (var client in clients.Values)
             {
-                client.Http.Dispose();
+                client.Dispose();
             }
 
             clients.Clear();
@@ -195,7 +200,7 @@ internal sealed class WebhookTransport(TimeProvider timeProvider) : IAsyncDispos
         };
     }
 
-    private sealed class Client
+    private sealed class Client : IDisposable
     {
         private readonly X509Certificate2Collection? trust;
         private readonly string host;
@@ -230,6 +235,15 @@ internal sealed class WebhookTransport(TimeProvider timeProvider) : IAsyncDispos
         public HttpClient Http { get; }
 
         public string? LastTlsFailure => lastTlsFailure;
+
+        public void Dispose()
+        {
+            Http.Dispose();
+            foreach (var certificate in trust ?? [])
+            {
+                certificate.Dispose();
+            }
+        }
 
         private static async ValueTask<Stream> ConnectAsync(DnsEndPoint target, CancellationToken cancellationToken)
         {
