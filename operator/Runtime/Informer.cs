@@ -144,6 +144,7 @@ public sealed class Informer<T> : IInformer
                     await ListAndReplaceAsync(listFromStorage, cancellationToken).ConfigureAwait(false);
                     needList = false;
                     listFromStorage = false;
+                    listing = false;
                 }
 
                 var watch = await WatchOnceAsync(cancellationToken).ConfigureAwait(false);
