@@ -209,7 +209,7 @@ public sealed class KubeApiClient
     {
         var path = type.ItemPath(name, namespaceName);
         var query = new QueryBuilder().Add("dryRun", options?.DryRun == true ? "All" : null);
-        var body = options is null ? null : Serialize(options.ToModel(), KubeJson.Models.V1DeleteOptions);
+        var body = options is null ? null : Serialize(options.ToModel(), KubeJson.TypeInfo<V1DeleteOptions>());
         using var response = await SendAsync(HttpMethod.Delete, path, query, body, HttpCompletionOption.ResponseContentRead, allowNotFound: true, cancellationToken).ConfigureAwait(false);
         return response.StatusCode != HttpStatusCode.NotFound;
     }
@@ -316,7 +316,7 @@ public sealed class KubeApiClient
 
         try
         {
-            var status = JsonSerializer.Deserialize(body, KubeJson.Models.V1Status);
+            var status = JsonSerializer.Deserialize(body, KubeJson.TypeInfo<V1Status>());
             return status is { Kind: "Status" } ? status : null;
         }
         catch (JsonException)
@@ -371,7 +371,7 @@ public sealed class KubeApiClient
             }
 
             var meta = root.TryGetProperty("metadata", out var metadata)
-                ? metadata.Deserialize(KubeJson.Models.V1ListMeta)
+                ? metadata.Deserialize(KubeJson.TypeInfo<V1ListMeta>())
                 : null;
             return new KubeList<T>(items, meta?.ResourceVersion ?? "", string.IsNullOrEmpty(meta?.ContinueProperty) ? null : meta.ContinueProperty, meta?.RemainingItemCount);
         }
@@ -405,7 +405,7 @@ public sealed class KubeApiClient
             };
             if (eventType == WatchEventType.Error)
             {
-                return new WatchEvent<T>(eventType, null, obj.Deserialize(KubeJson.Models.V1Status));
+                return new WatchEvent<T>(eventType, null, obj.Deserialize(KubeJson.TypeInfo<V1Status>()));
             }
 
             return new WatchEvent<T>(eventType, obj.Deserialize(type.TypeInfo) ?? throw new InvalidDataException($"watch {path}: null object"), null);

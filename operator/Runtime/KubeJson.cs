@@ -1,13 +1,16 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using k8s;
 
 namespace GuardDutyCoverage.Runtime;
 
 /// <summary>
-/// JSON for the typed models of KubernetesClient, source-generated (NativeAOT-safe), with one deliberate difference
-/// from <c>KubernetesJson</c>: every <see cref="DateTime"/> is written with exactly six fractional digits.
+/// JSON for the typed models of KubernetesClient, source-generated (NativeAOT-safe), with two deliberate differences
+/// from <c>KubernetesJson</c>: every <see cref="DateTime"/> is written with exactly six fractional digits, and
+/// <see cref="JsonElement"/> values (managedFields) can be written back.
 /// </summary>
 /// <remarks>
 /// The API server parses <c>metav1.MicroTime</c> (Lease acquireTime/renewTime, Event eventTime and
@@ -17,24 +20,56 @@ namespace GuardDutyCoverage.Runtime;
 /// </remarks>
 public static class KubeJson
 {
-    /// <summary>Typed models of <c>k8s.Models</c> bound to the MicroTime-safe options. Use its properties as <c>JsonTypeInfo&lt;T&gt;</c>.</summary>
-    public static SourceGenerationContext Models { get; } = CreateModelsContext();
+    /// <summary>
+    /// Read-only options resolving every <c>k8s.Models</c> type from KubernetesClient's source-generated context, plus
+    /// <see cref="JsonElement"/> (the runtime type of <c>managedFields[].fieldsV1</c>, which that context lacks: without
+    /// it, writing back any object read from the server fails).
+    /// </summary>
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
 
-    private static SourceGenerationContext CreateModelsContext()
+    /// <summary>The contract of <typeparamref name="T"/> (a <c>k8s.Models</c> type) under <see cref="Options"/>.</summary>
+    public static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+
+    /// <summary>
+    /// The same contract as <paramref name="typeInfo"/>, able to write <see cref="JsonElement"/> values held in
+    /// <c>object</c> members (managedFields) even when its own context does not declare them.
+    /// </summary>
+    public static JsonTypeInfo<T> WithObjectMembers<T>(JsonTypeInfo<T> typeInfo)
+    {
+        if (typeInfo.Options.TryGetTypeInfo(typeof(JsonElement), out _) || typeInfo.Options.TypeInfoResolver is null)
+        {
+            return typeInfo;
+        }
+
+        var options = new JsonSerializerOptions(typeInfo.Options)
+        {
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(typeInfo.Options.TypeInfoResolver, RuntimeJsonContext.Default),
+        };
+        options.MakeReadOnly();
+        return (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
+    }
+
+    private static JsonSerializerOptions CreateOptions()
     {
         var options = new JsonSerializerOptions
         {
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(SourceGenerationContext.Default, RuntimeJsonContext.Default),
         };
         options.Converters.Add(new MicroTimeConverter());
         options.Converters.Add(new KubernetesJson.Iso8601TimeSpanConverter());
         options.Converters.Add(new KubernetesJson.KubernetesDateTimeOffsetConverter());
-        var context = new SourceGenerationContext(options);
         options.MakeReadOnly();
-        return context;
+        return options;
     }
 }
+
+/// <summary>Types the runtime serializes itself, beyond KubernetesClient's models.</summary>
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(JsonNode))]
+[JsonSerializable(typeof(JsonObject))]
+internal sealed partial class RuntimeJsonContext : JsonSerializerContext;
 
 /// <summary>Formats and parses Kubernetes MicroTime (<c>2006-01-02T15:04:05.000000Z</c>).</summary>
 public static class MicroTime

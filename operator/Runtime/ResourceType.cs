@@ -22,7 +22,7 @@ public sealed class ResourceType<T>
         Plural = plural;
         Kind = kind;
         Namespaced = namespaced;
-        TypeInfo = typeInfo;
+        TypeInfo = KubeJson.WithObjectMembers(typeInfo);
     }
 
     /// <summary>API group; empty for the core group.</summary>
@@ -37,6 +37,7 @@ public sealed class ResourceType<T>
 
     public bool Namespaced { get; }
 
+    /// <summary>The contract of <typeparamref name="T"/>, able to round-trip managedFields.</summary>
     public JsonTypeInfo<T> TypeInfo { get; }
 
     /// <summary><c>apps/v1</c>, or <c>v1</c> for the core group.</summary>
@@ -85,38 +86,38 @@ public sealed class ResourceType<T>
 /// <summary>Descriptors of the built-in kinds the operator reads or writes.</summary>
 public static class KubeResources
 {
-    public static ResourceType<V1Pod> Pods { get; } = new("", "v1", "pods", "Pod", true, KubeJson.Models.V1Pod);
+    public static ResourceType<V1Pod> Pods { get; } = new("", "v1", "pods", "Pod", true, KubeJson.TypeInfo<V1Pod>());
 
-    public static ResourceType<V1Namespace> Namespaces { get; } = new("", "v1", "namespaces", "Namespace", false, KubeJson.Models.V1Namespace);
+    public static ResourceType<V1Namespace> Namespaces { get; } = new("", "v1", "namespaces", "Namespace", false, KubeJson.TypeInfo<V1Namespace>());
 
-    public static ResourceType<V1Node> Nodes { get; } = new("", "v1", "nodes", "Node", false, KubeJson.Models.V1Node);
+    public static ResourceType<V1Node> Nodes { get; } = new("", "v1", "nodes", "Node", false, KubeJson.TypeInfo<V1Node>());
 
-    public static ResourceType<V1Secret> Secrets { get; } = new("", "v1", "secrets", "Secret", true, KubeJson.Models.V1Secret);
+    public static ResourceType<V1Secret> Secrets { get; } = new("", "v1", "secrets", "Secret", true, KubeJson.TypeInfo<V1Secret>());
 
-    public static ResourceType<V1DaemonSet> DaemonSets { get; } = new("apps", "v1", "daemonsets", "DaemonSet", true, KubeJson.Models.V1DaemonSet);
+    public static ResourceType<V1DaemonSet> DaemonSets { get; } = new("apps", "v1", "daemonsets", "DaemonSet", true, KubeJson.TypeInfo<V1DaemonSet>());
 
     public static ResourceType<V1PriorityClass> PriorityClasses { get; } =
-        new("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, KubeJson.Models.V1PriorityClass);
+        new("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, KubeJson.TypeInfo<V1PriorityClass>());
 
     public static ResourceType<V1ClusterRole> ClusterRoles { get; } =
-        new("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, KubeJson.Models.V1ClusterRole);
+        new("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, KubeJson.TypeInfo<V1ClusterRole>());
 
     public static ResourceType<V1ClusterRoleBinding> ClusterRoleBindings { get; } =
-        new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, KubeJson.Models.V1ClusterRoleBinding);
+        new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, KubeJson.TypeInfo<V1ClusterRoleBinding>());
 
     public static ResourceType<V1ValidatingWebhookConfiguration> ValidatingWebhookConfigurations { get; } =
-        new("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, KubeJson.Models.V1ValidatingWebhookConfiguration);
+        new("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, KubeJson.TypeInfo<V1ValidatingWebhookConfiguration>());
 
     public static ResourceType<V1MutatingWebhookConfiguration> MutatingWebhookConfigurations { get; } =
-        new("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, KubeJson.Models.V1MutatingWebhookConfiguration);
+        new("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, KubeJson.TypeInfo<V1MutatingWebhookConfiguration>());
 
     public static ResourceType<V1SubjectAccessReview> SubjectAccessReviews { get; } =
-        new("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false, KubeJson.Models.V1SubjectAccessReview);
+        new("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false, KubeJson.TypeInfo<V1SubjectAccessReview>());
 
     public static ResourceType<V1CustomResourceDefinition> CustomResourceDefinitions { get; } =
-        new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, KubeJson.Models.V1CustomResourceDefinition);
+        new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, KubeJson.TypeInfo<V1CustomResourceDefinition>());
 
-    public static ResourceType<V1Lease> Leases { get; } = new("coordination.k8s.io", "v1", "leases", "Lease", true, KubeJson.Models.V1Lease);
+    public static ResourceType<V1Lease> Leases { get; } = new("coordination.k8s.io", "v1", "leases", "Lease", true, KubeJson.TypeInfo<V1Lease>());
 
-    public static ResourceType<Eventsv1Event> Events { get; } = new("events.k8s.io", "v1", "events", "Event", true, KubeJson.Models.Eventsv1Event);
+    public static ResourceType<Eventsv1Event> Events { get; } = new("events.k8s.io", "v1", "events", "Event", true, KubeJson.TypeInfo<Eventsv1Event>());
 }

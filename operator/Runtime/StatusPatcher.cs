@@ -32,13 +32,14 @@ public sealed record StatusPatchResult<T>(StatusPatchOutcome Outcome, T? Object,
 public sealed class StatusPatcher(KubeApiClient client, string? fieldManager = null)
 {
     /// <summary>
-    /// Patches <paramref name="current"/>'s status to <paramref name="desired"/> (null removes it). The comparison is
-    /// semantic: both statuses are serialized with their own type's contract and compared as JSON.
+    /// Patches <paramref name="current"/>'s status (as <paramref name="statusOf"/> reads it) to
+    /// <paramref name="desired"/> (null removes it). The comparison is semantic: both statuses are serialized with
+    /// <paramref name="statusTypeInfo"/> and compared as JSON.
     /// </summary>
-    public async Task<StatusPatchResult<T>> PatchStatusAsync<T, TStatus>(ResourceType<T> type, T current, TStatus? desired, JsonTypeInfo<TStatus> statusTypeInfo, CancellationToken cancellationToken)
+    public async Task<StatusPatchResult<T>> PatchStatusAsync<T, TStatus>(ResourceType<T> type, T current, Func<T, TStatus?> statusOf, TStatus? desired, JsonTypeInfo<TStatus> statusTypeInfo, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
-        var patch = ComputePatch(type, current, desired, statusTypeInfo);
+        var patch = ComputePatch(current, statusOf(current), desired, statusTypeInfo);
         if (patch is null)
         {
             return new StatusPatchResult<T>(StatusPatchOutcome.Unchanged, current, null);
@@ -67,15 +68,12 @@ public sealed class StatusPatcher(KubeApiClient client, string? fieldManager = n
     }
 
     /// <summary>The merge patch that would be sent, or null when the status is unchanged.</summary>
-    public static JsonObject? ComputePatch<T, TStatus>(ResourceType<T> type, T current, TStatus? desired, JsonTypeInfo<TStatus> statusTypeInfo)
+    public static JsonObject? ComputePatch<T, TStatus>(T current, TStatus? currentStatus, TStatus? desired, JsonTypeInfo<TStatus> statusTypeInfo)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
-        var currentStatus = JsonSerializer.SerializeToNode(current, type.TypeInfo) is JsonObject currentObject &&
-                            currentObject.TryGetPropertyValue("status", out var status)
-            ? status?.DeepClone()
-            : null;
+        var observedStatus = currentStatus is null ? null : JsonSerializer.SerializeToNode(currentStatus, statusTypeInfo);
         var desiredStatus = desired is null ? null : JsonSerializer.SerializeToNode(desired, statusTypeInfo);
-        if (MergePatch.Create(new JsonObject { ["status"] = currentStatus }, new JsonObject { ["status"] = desiredStatus }) is not JsonObject patch)
+        if (MergePatch.Create(new JsonObject { ["status"] = observedStatus }, new JsonObject { ["status"] = desiredStatus }) is not JsonObject patch)
         {
             return null;
         }
