@@ -46,13 +46,19 @@ public sealed class KubeApiClient
     private readonly ServiceClientCredentials? credentials;
     private readonly RuntimeMetrics? metrics;
 
-    public KubeApiClient(Kubernetes kubernetes, RuntimeMetrics? metrics = null)
-        : this(kubernetes.HttpClient, kubernetes.BaseUri, kubernetes.Credentials, metrics)
+    public KubeApiClient(Kubernetes kubernetes, RuntimeMetrics? metrics = null, TimeSpan? requestTimeout = null)
+        : this(kubernetes.HttpClient, kubernetes.BaseUri, kubernetes.Credentials, metrics, requestTimeout)
     {
     }
 
-    public KubeApiClient(HttpClient http, Uri baseUri, ServiceClientCredentials? credentials, RuntimeMetrics? metrics = null)
+    public KubeApiClient(HttpClient http, Uri baseUri, ServiceClientCredentials? credentials, RuntimeMetrics? metrics = null, TimeSpan? requestTimeout = null)
     {
+        RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(60);
+        if (RequestTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(requestTimeout), "the request timeout must be positive");
+        }
+
         this.http = http;
         this.credentials = credentials;
         this.metrics = metrics;
@@ -60,8 +66,19 @@ public sealed class KubeApiClient
         host = baseUri.Authority;
     }
 
+    /// <summary>
+    /// Deadline of every non-streaming request, body included (KubernetesClient's HttpClient has none): a stuck
+    /// server becomes a <see cref="TimeoutException"/> instead of a hung reconcile. A watch is bounded only until its
+    /// response headers arrive; after that its server-side timeout and the informer's stall guard apply.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; }
+
     /// <summary>GET one object; null when it does not exist (404).</summary>
-    public async Task<T?> GetAsync<T>(ResourceType<T> type, string name, string? namespaceName = null, CancellationToken cancellationToken = default)
+    public Task<T?> GetAsync<T>(ResourceType<T> type, string name, string? namespaceName = null, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        WithDeadlineAsync("GET", type.ItemPath(name, namespaceName), token => GetCoreAsync(type, name, namespaceName, token), cancellationToken);
+
+    private async Task<T?> GetCoreAsync<T>(ResourceType<T> type, string name, string? namespaceName, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         var path = type.ItemPath(name, namespaceName);
@@ -75,7 +92,11 @@ public sealed class KubeApiClient
     }
 
     /// <summary>One LIST request (one page when <see cref="ListOptions.Limit"/> is set).</summary>
-    public async Task<KubeList<T>> ListAsync<T>(ResourceType<T> type, string? namespaceName = null, ListOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<KubeList<T>> ListAsync<T>(ResourceType<T> type, string? namespaceName = null, ListOptions? options = null, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        WithDeadlineAsync("GET", type.CollectionPath(namespaceName), token => ListCoreAsync(type, namespaceName, options, token), cancellationToken);
+
+    private async Task<KubeList<T>> ListCoreAsync<T>(ResourceType<T> type, string? namespaceName, ListOptions? options, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         options ??= new ListOptions();
@@ -145,7 +166,7 @@ public sealed class KubeApiClient
             .Add("resourceVersion", options.ResourceVersion)
             .Add("allowWatchBookmarks", options.AllowWatchBookmarks ? "true" : null)
             .Add("timeoutSeconds", options.TimeoutSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var response = await SendAsync(HttpMethod.Get, path, query, null, HttpCompletionOption.ResponseHeadersRead, allowNotFound: false, cancellationToken).ConfigureAwait(false);
+        using var response = await WithDeadlineAsync("GET", path, token => SendAsync(HttpMethod.Get, path, query, null, HttpCompletionOption.ResponseHeadersRead, allowNotFound: false, token), cancellationToken).ConfigureAwait(false);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var reader = new StreamReader(stream, Encoding.UTF8);
         while (true)
@@ -204,7 +225,11 @@ public sealed class KubeApiClient
     }
 
     /// <summary>DELETE; false when the object did not exist (404).</summary>
-    public async Task<bool> DeleteAsync<T>(ResourceType<T> type, string name, string? namespaceName = null, DeleteOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<bool> DeleteAsync<T>(ResourceType<T> type, string name, string? namespaceName = null, DeleteOptions? options = null, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        WithDeadlineAsync("DELETE", type.ItemPath(name, namespaceName), token => DeleteCoreAsync(type, name, namespaceName, options, token), cancellationToken);
+
+    private async Task<bool> DeleteCoreAsync<T>(ResourceType<T> type, string name, string? namespaceName, DeleteOptions? options, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         var path = type.ItemPath(name, namespaceName);
@@ -214,7 +239,25 @@ public sealed class KubeApiClient
         return response.StatusCode != HttpStatusCode.NotFound;
     }
 
-    private async Task<T> WriteAsync<T>(HttpMethod method, string path, ResourceType<T> type, HttpContent content, WriteOptions? options, KubePatch? patch, CancellationToken cancellationToken)
+    private Task<T> WriteAsync<T>(HttpMethod method, string path, ResourceType<T> type, HttpContent content, WriteOptions? options, KubePatch? patch, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        WithDeadlineAsync(method.Method, path, token => WriteCoreAsync(method, path, type, content, options, patch, token), cancellationToken);
+
+    private async Task<TResult> WithDeadlineAsync<TResult>(string verb, string path, Func<CancellationToken, Task<TResult>> operation, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(RequestTimeout);
+        try
+        {
+            return await operation(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{verb} {path}: no complete response within {RequestTimeout.TotalSeconds:0.###}s", e);
+        }
+    }
+
+    private async Task<T> WriteCoreAsync<T>(HttpMethod method, string path, ResourceType<T> type, HttpContent content, WriteOptions? options, KubePatch? patch, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         options ??= WriteOptions.Default;

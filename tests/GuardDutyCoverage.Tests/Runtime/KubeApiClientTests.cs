@@ -342,6 +342,23 @@ public sealed class KubeApiClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AStuckServerIsATimeoutNotAHang()
+    {
+        server.On(r => true, async (c, _) => await Task.Delay(Timeout.Infinite, c.RequestAborted), once: false);
+        var impatient = new KubeApiClient(kubernetes, requestTimeout: TimeSpan.FromMilliseconds(200));
+
+        var get = await Assert.ThrowsAsync<TimeoutException>(() => impatient.GetAsync(Widget.Type, "w1").WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal("GET /apis/example.com/v1/widgets/w1: no complete response within 0.2s", get.Message);
+        await Assert.ThrowsAsync<TimeoutException>(() => impatient.PatchAsync(Widget.Type, "w1", null, KubePatch.Merge(new JsonObject())).WaitAsync(TimeSpan.FromSeconds(20)));
+        await Assert.ThrowsAsync<TimeoutException>(async () =>
+        {
+            await foreach (var unused in impatient.WatchAsync(Widget.Type, null, new WatchOptions()))
+            {
+            }
+        });
+    }
+
+    [Fact]
     public void NamespacedPathsNeedANamespace()
     {
         Assert.Equal("/api/v1/namespaces/amazon-guardduty/pods", KubeResources.Pods.CollectionPath("amazon-guardduty"));
