@@ -220,6 +220,7 @@ public sealed class Manager : IAsyncDisposable
         var otherTasks = new List<Task>();
         var leaderTasks = new List<Task>();
         Task<LeaderElectionResult>? election = null;
+        var leadershipRegistration = default(CancellationTokenRegistration);
         try
         {
             await StartEndpointsAsync(cancellationToken).ConfigureAwait(false);
@@ -260,7 +261,7 @@ public sealed class Manager : IAsyncDisposable
                 }
 
                 // Leader-only work stops the moment leadership ends, without waiting for the manager to be cancelled.
-                elector.LeadershipEnded.Register(leaderStop.Cancel);
+                leadershipRegistration = elector.LeadershipEnded.Register(leaderStop.Cancel);
             }
 
             foreach (var runnable in Runnables.Where(r => r.NeedsLeaderElection))
@@ -291,6 +292,7 @@ public sealed class Manager : IAsyncDisposable
         finally
         {
             await StopAsync(leaderStop, leaderTasks, electionStop, election, othersStop, otherTasks, cachesStop, cacheTasks).ConfigureAwait(false);
+            await leadershipRegistration.DisposeAsync().ConfigureAwait(false);
         }
     }
 
