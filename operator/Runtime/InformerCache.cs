@@ -1,0 +1,174 @@
+using k8s;
+using k8s.Models;
+
+namespace GuardDutyCoverage.Runtime;
+
+/// <summary>
+/// The thread-safe local copy of one kind kept by an <see cref="Informer{T}"/> (client-go's indexer), keyed
+/// <c>namespace/name</c> (or <c>name</c> for cluster-scoped objects), with a namespace index and optional custom indexes.
+/// Objects are shared with every reader: treat them as read-only.
+/// </summary>
+public sealed class InformerCache<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    public const string NamespaceIndex = "namespace";
+
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, T> items = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<T, IEnumerable<string>>> indexers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, HashSet<string>>> indices = new(StringComparer.Ordinal);
+
+    internal InformerCache()
+    {
+        AddIndex(NamespaceIndex, obj => obj.Metadata?.NamespaceProperty is { Length: > 0 } ns ? [ns] : []);
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (gate)
+            {
+                return items.Count;
+            }
+        }
+    }
+
+    /// <summary>client-go's MetaNamespaceKeyFunc.</summary>
+    public static string KeyOf(T obj) => KeyOf(obj.Metadata?.Name ?? "", obj.Metadata?.NamespaceProperty);
+
+    public static string KeyOf(string name, string? namespaceName) =>
+        string.IsNullOrEmpty(namespaceName) ? name : namespaceName + "/" + name;
+
+    public T? Get(string name, string? namespaceName = null) => GetByKey(KeyOf(name, namespaceName));
+
+    public T? GetByKey(string key)
+    {
+        lock (gate)
+        {
+            return items.GetValueOrDefault(key);
+        }
+    }
+
+    /// <summary>Every object, ordered by key.</summary>
+    public IReadOnlyList<T> List()
+    {
+        lock (gate)
+        {
+            return [.. items.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value)];
+        }
+    }
+
+    public IReadOnlyList<T> List(string namespaceName) => ByIndex(NamespaceIndex, namespaceName);
+
+    public IReadOnlyList<string> Keys()
+    {
+        lock (gate)
+        {
+            return [.. items.Keys.Order(StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>Objects whose index function returned <paramref name="value"/>, ordered by key.</summary>
+    public IReadOnlyList<T> ByIndex(string indexName, string value)
+    {
+        lock (gate)
+        {
+            if (!indices.TryGetValue(indexName, out var index))
+            {
+                throw new ArgumentException($"no index named \"{indexName}\"", nameof(indexName));
+            }
+
+            return index.TryGetValue(value, out var keys)
+                ? [.. keys.Order(StringComparer.Ordinal).Select(k => items[k])]
+                : [];
+        }
+    }
+
+    /// <summary>Adds an index (e.g. pods by node, bindings by role); existing objects are indexed at once.</summary>
+    public void AddIndex(string indexName, Func<T, IEnumerable<string>> indexFunc)
+    {
+        lock (gate)
+        {
+            if (!indexers.TryAdd(indexName, indexFunc))
+            {
+                throw new ArgumentException($"index \"{indexName}\" already exists", nameof(indexName));
+            }
+
+            var index = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            indices[indexName] = index;
+            foreach (var (key, obj) in items)
+            {
+                foreach (var value in indexFunc(obj))
+                {
+                    Add(index, value, key);
+                }
+            }
+        }
+    }
+
+    /// <summary>Stores <paramref name="obj"/>; returns the object it replaced, if any.</summary>
+    internal T? Upsert(T obj)
+    {
+        var key = KeyOf(obj);
+        lock (gate)
+        {
+            items.TryGetValue(key, out var old);
+            if (old is not null)
+            {
+                Unindex(key, old);
+            }
+
+            items[key] = obj;
+            foreach (var (name, indexFunc) in indexers)
+            {
+                foreach (var value in indexFunc(obj))
+                {
+                    Add(indices[name], value, key);
+                }
+            }
+
+            return old;
+        }
+    }
+
+    internal T? Remove(string key)
+    {
+        lock (gate)
+        {
+            if (!items.Remove(key, out var old))
+            {
+                return null;
+            }
+
+            Unindex(key, old);
+            return old;
+        }
+    }
+
+    private void Unindex(string key, T obj)
+    {
+        foreach (var (name, indexFunc) in indexers)
+        {
+            var index = indices[name];
+            foreach (var value in indexFunc(obj))
+            {
+                if (index.TryGetValue(value, out var keys) && keys.Remove(key) && keys.Count == 0)
+                {
+                    index.Remove(value);
+                }
+            }
+        }
+    }
+
+    private static void Add(Dictionary<string, HashSet<string>> index, string value, string key)
+    {
+        if (!index.TryGetValue(value, out var keys))
+        {
+            keys = new HashSet<string>(StringComparer.Ordinal);
+            index[value] = keys;
+        }
+
+        keys.Add(key);
+    }
+}
