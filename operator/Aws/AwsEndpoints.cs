@@ -28,6 +28,34 @@ public sealed record AwsEndpointOverrides(Uri? GuardDuty = null, Uri? Eks = null
         _ => null,
     };
 
+    /// <summary>
+    /// The AWS SDKs' standard endpoint variables: <c>AWS_ENDPOINT_URL_&lt;SERVICE&gt;</c> per service, else
+    /// <c>AWS_ENDPOINT_URL</c> for all (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
+    /// </summary>
+    public static AwsEndpointOverrides FromEnvironment(Func<string, string?>? getVariable = null)
+    {
+        getVariable ??= Environment.GetEnvironmentVariable;
+        Uri? Read(string service)
+        {
+            foreach (var name in new[] { "AWS_ENDPOINT_URL_" + service, "AWS_ENDPOINT_URL" })
+            {
+                var value = getVariable(name);
+                if (!string.IsNullOrWhiteSpace(value))
+                {
+                    return ParseEndpoint(value.Trim(), name);
+                }
+            }
+
+            return null;
+        }
+
+        return new AwsEndpointOverrides(Read("GUARDDUTY"), Read("EKS"), Read("EC2"), Read("STS"));
+    }
+
+    /// <summary>Per-service overrides of <paramref name="preferred"/> win over this one's.</summary>
+    public AwsEndpointOverrides OverriddenBy(AwsEndpointOverrides preferred) =>
+        new(preferred.GuardDuty ?? GuardDuty, preferred.Eks ?? Eks, preferred.Ec2 ?? Ec2, preferred.Sts ?? Sts);
+
     /// <summary>Parses an endpoint URL given by a user: absolute http(s), no query or fragment.</summary>
     public static Uri ParseEndpoint(string text, string what)
     {

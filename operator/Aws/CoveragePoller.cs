@@ -20,6 +20,16 @@ public sealed record CoverageInterest(
     bool GuardDuty = true,
     bool EksAddon = true);
 
+/// <summary>What the reconciler needs from the poller (a seam for tests).</summary>
+public interface ICoverageObservations
+{
+    void Register(CoverageInterest interest);
+
+    void Unregister(string key);
+
+    AwsSnapshot? Snapshot(string key);
+}
+
 public sealed record CoveragePollerOptions
 {
     /// <summary>Polls are never more frequent than this, whatever a CR asks.</summary>
@@ -43,6 +53,7 @@ public sealed record CoveragePollerOptions
 /// keeps the last value and marks it stale. <see cref="Changes"/> names the CRs with new AWS data.
 /// </summary>
 public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver regions, TimeProvider time, CoveragePollerOptions? options = null)
+    : ICoverageObservations
 {
     public const string GuardDutyAgentAddon = DescribeAddonVersionsRequest.GuardDutyAgentAddonName;
 

@@ -10,6 +10,7 @@ public static class CommandLine
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("GuardDuty Coverage Operator: declare, check and explain GuardDuty EKS Runtime Monitoring coverage.");
+        root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(CrdCommand());
         root.Subcommands.Add(DiagnoseCommand.Create());
         root.Subcommands.Add(CoverageCommands.Create());
@@ -24,7 +25,19 @@ public static class CommandLine
             return 2;
         }
 
-        return await parse.InvokeAsync();
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (CliException e)
+        {
+            await Console.Error.WriteLineAsync("error: " + e.Message);
+            return CliException.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
     }
 
     private static Command CrdCommand()

@@ -91,6 +91,22 @@ public sealed class KubeApiClient
         return await ReadAsync(response, type.TypeInfo, "GET", path, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// GET of a non-resource path such as <c>/version</c> or a discovery document; null on 404.
+    /// </summary>
+    public Task<T?> GetPathAsync<T>(string path, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
+        where T : class =>
+        WithDeadlineAsync("GET", path, async token =>
+        {
+            using var response = await SendAsync(HttpMethod.Get, path, null, null, HttpCompletionOption.ResponseContentRead, allowNotFound: true, token).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+
+            return await ReadAsync(response, typeInfo, "GET", path, token).ConfigureAwait(false);
+        }, cancellationToken);
+
     /// <summary>One LIST request (one page when <see cref="ListOptions.Limit"/> is set).</summary>
     public Task<KubeList<T>> ListAsync<T>(ResourceType<T> type, string? namespaceName = null, ListOptions? options = null, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject<V1ObjectMeta> =>

@@ -268,6 +268,24 @@ public sealed class Gauge : MetricFamily
 
     public void Add(double amount, params string[] labelValues) => Child(labelValues).Add(amount);
 
+    /// <summary>
+    /// Drops the series matching <paramref name="match"/> (for example every series of a deleted object), so /metrics
+    /// does not keep reporting things that no longer exist.
+    /// </summary>
+    public int RemoveWhere(Func<IReadOnlyList<string>, bool> match)
+    {
+        var removed = 0;
+        foreach (var (key, child) in children)
+        {
+            if (match(child.Labels) && children.TryRemove(key, out _))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
     public double Value(params string[] labelValues) =>
         children.TryGetValue(LabelKey(LabelNames, labelValues), out var child) ? child.Value.Read() : 0;
 

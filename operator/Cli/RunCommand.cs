@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using GuardDutyCoverage.Aws;
+using GuardDutyCoverage.Controller;
+
+namespace GuardDutyCoverage.Cli;
+
+/// <summary><c>guardduty-coverage run</c>: the operator.</summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "kubeconfig file (default: KUBECONFIG, in-cluster, ~/.kube/config)." };
+        var context = new Option<string?>("--context") { Description = "kubeconfig context." };
+        var leaderElect = new Option<bool>("--leader-elect") { Description = "Elect a leader through a Lease so several replicas can run (only the leader reconciles)." };
+        var leaseNamespace = new Option<string?>("--leader-election-namespace") { Description = "Namespace of the Lease (default: POD_NAMESPACE)." };
+        var leaseId = new Option<string>("--leader-election-id") { Description = "Name of the Lease.", DefaultValueFactory = _ => "guardduty-coverage-operator" };
+        var metrics = new Option<string>("--metrics-bind-address") { Description = "Address of /metrics, e.g. :8080; 0 disables.", DefaultValueFactory = _ => ":8080" };
+        var probes = new Option<string>("--health-probe-bind-address") { Description = "Address of /healthz and /readyz; 0 disables.", DefaultValueFactory = _ => ":8081" };
+        var agentNamespaces = new Option<string>("--agent-namespaces") { Description = "Comma-separated namespaces whose DaemonSets and Pods are read.", DefaultValueFactory = _ => "amazon-guardduty" };
+        var workers = new Option<int>("--max-concurrent-reconciles") { Description = "Reconciles run in parallel.", DefaultValueFactory = _ => 2 };
+        var remediation = new Option<bool>("--remediation") { Description = "Allow spec.remediation.mode Apply (needs the remediation RBAC)." };
+        var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
+        logLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
+        var logFormat = new Option<string>("--log-format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+
+        var command = new Command("run", "Run the operator: reconcile GuardDutyCoverage resources until stopped.");
+        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, remediation, logLevel, logFormat })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var namespaces = parse.GetValue(agentNamespaces)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (namespaces.Length == 0)
+            {
+                throw new CliException("--agent-namespaces names no namespace");
+            }
+
+            var concurrency = parse.GetValue(workers);
+            if (concurrency is < 1 or > 64)
+            {
+                throw new CliException($"--max-concurrent-reconciles {concurrency} is outside 1..64");
+            }
+
+            var settings = new RunSettings
+            {
+                Kubernetes = KubeConnection.Load(parse.GetValue(kubeconfig), parse.GetValue(context)),
+                LeaderElect = parse.GetValue(leaderElect),
+                LeaderElectionId = parse.GetValue(leaseId)!,
+                LeaderElectionNamespace = parse.GetValue(leaseNamespace) ?? Environment.GetEnvironmentVariable("POD_NAMESPACE"),
+                MetricsBindAddress = parse.GetValue(metrics)!,
+                HealthProbeBindAddress = parse.GetValue(probes)!,
+                AwsEndpoints = Wrap(() => AwsEndpointOverrides.FromEnvironment()),
+                Operator = new OperatorOptions
+                {
+                    AgentNamespaces = namespaces,
+                    RemediationEnabled = parse.GetValue(remediation),
+                    MaxConcurrentReconciles = concurrency,
+                    DefaultRegion = Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
+                },
+            };
+            if (settings.LeaderElect && string.IsNullOrEmpty(settings.LeaderElectionNamespace))
+            {
+                throw new CliException("--leader-elect needs --leader-election-namespace (or POD_NAMESPACE)");
+            }
+
+            using var loggers = Logging.Create(parse.GetValue(logLevel)!, parse.GetValue(logFormat)!);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            try
+            {
+                return await OperatorHost.RunAsync(settings, loggers, stop.Token).ConfigureAwait(false);
+            }
+            catch (PreflightException e)
+            {
+                throw new CliException(e.Message, e);
+            }
+        });
+        return command;
+    }
+
+    private static T Wrap<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (AwsConfigurationException e)
+        {
+            throw new CliException(e.Message, e);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using GuardDutyCoverage.Diagnosis;
+using GuardDutyCoverage.Runtime;
+using k8s.Models;
+
+namespace GuardDutyCoverage.Controller;
+
+/// <summary>The Kubernetes objects one diagnosis reads, however they were obtained (informer caches or direct reads).</summary>
+public sealed record ClusterObjects
+{
+    public V1Namespace? AgentNamespace { get; init; }
+
+    public V1DaemonSet? AgentDaemonSet { get; init; }
+
+    public IReadOnlyList<V1Pod> AgentNamespacePods { get; init; } = [];
+
+    public V1PriorityClass? PriorityClass { get; init; }
+
+    public IReadOnlyList<V1ClusterRoleBinding> ClusterRoleBindings { get; init; } = [];
+
+    public IReadOnlyList<V1ValidatingWebhookConfiguration> ValidatingWebhooks { get; init; } = [];
+
+    public IReadOnlyList<V1MutatingWebhookConfiguration> MutatingWebhooks { get; init; } = [];
+
+    /// <summary>Kinds that could not be read (for example not permitted): their checks report Unknown, not healthy.</summary>
+    public IReadOnlySet<string> Unobserved { get; init; } = new HashSet<string>();
+
+    /// <summary>
+    /// Changes whenever an input of the live probes changes (RBAC bindings, webhooks, the agent's objects), so probes
+    /// are re-run on change and otherwise reused.
+    /// </summary>
+    public string ProbeFingerprint =>
+        string.Join(
+            '|',
+            AgentNamespace?.Metadata?.ResourceVersion,
+            AgentDaemonSet?.Metadata?.Generation,
+            PriorityClass?.Metadata?.ResourceVersion,
+            string.Join(',', ClusterRoleBindings.Select(b => b.Metadata?.ResourceVersion)),
+            string.Join(',', ValidatingWebhooks.Select(w => w.Metadata?.ResourceVersion)),
+            string.Join(',', MutatingWebhooks.Select(w => w.Metadata?.ResourceVersion)));
+}
+
+/// <summary>Reads the objects a diagnosis needs for one target.</summary>
+public interface IClusterReader
+{
+    Task<ClusterObjects> ReadAsync(DiagnosisTarget target, CancellationToken cancellationToken);
+}
+
+/// <summary>Reads through the API server (the one-shot <c>diagnose</c> command): nothing cached, every kind listed once.</summary>
+public sealed class DirectClusterReader(KubeApiClient client) : IClusterReader
+{
+    public async Task<ClusterObjects> ReadAsync(DiagnosisTarget target, CancellationToken cancellationToken)
+    {
+        var unobserved = new HashSet<string>(StringComparer.Ordinal);
+
+        async Task<T> Read<T>(string kind, Func<Task<T>> read, T fallback)
+        {
+            try
+            {
+                return await read().ConfigureAwait(false);
+            }
+            catch (KubeApiException e) when (e.IsForbidden)
+            {
+                unobserved.Add(kind);
+                return fallback;
+            }
+        }
+
+        var ns = Read(SnapshotKinds.Namespace, () => client.GetAsync(KubeResources.Namespaces, target.AgentNamespace, null, cancellationToken), null);
+        var ds = Read(SnapshotKinds.DaemonSet, () => client.GetAsync(KubeResources.DaemonSets, target.DaemonSetName, target.AgentNamespace, cancellationToken), null);
+        var pods = Read<IReadOnlyList<V1Pod>>(SnapshotKinds.Pod, async () => (await client.ListAllAsync(KubeResources.Pods, target.AgentNamespace, null, cancellationToken).ConfigureAwait(false)).Items, []);
+        var pc = Read(SnapshotKinds.PriorityClass, () => client.GetAsync(KubeResources.PriorityClasses, target.PriorityClassName, null, cancellationToken), null);
+        var crbs = Read<IReadOnlyList<V1ClusterRoleBinding>>(SnapshotKinds.ClusterRoleBinding, async () => (await client.ListAllAsync(KubeResources.ClusterRoleBindings, null, null, cancellationToken).ConfigureAwait(false)).Items, []);
+        var vwcs = Read<IReadOnlyList<V1ValidatingWebhookConfiguration>>(SnapshotKinds.ValidatingWebhookConfiguration, async () => (await client.ListAllAsync(KubeResources.ValidatingWebhookConfigurations, null, null, cancellationToken).ConfigureAwait(false)).Items, []);
+        var mwcs = Read<IReadOnlyList<V1MutatingWebhookConfiguration>>(SnapshotKinds.MutatingWebhookConfiguration, async () => (await client.ListAllAsync(KubeResources.MutatingWebhookConfigurations, null, null, cancellationToken).ConfigureAwait(false)).Items, []);
+
+        return new ClusterObjects
+        {
+            AgentNamespace = await ns.ConfigureAwait(false),
+            AgentDaemonSet = await ds.ConfigureAwait(false),
+            AgentNamespacePods = await pods.ConfigureAwait(false),
+            PriorityClass = await pc.ConfigureAwait(false),
+            ClusterRoleBindings = await crbs.ConfigureAwait(false),
+            ValidatingWebhooks = await vwcs.ConfigureAwait(false),
+            MutatingWebhooks = await mwcs.ConfigureAwait(false),
+            Unobserved = unobserved,
+        };
+    }
+}

@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using GuardDutyCoverage.Api;
+using GuardDutyCoverage.Aws;
+using GuardDutyCoverage.Diagnosis;
+using GuardDutyCoverage.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace GuardDutyCoverage.Controller;
+
+/// <summary>
+/// The GuardDutyCoverage reconciler: read the cluster (informer caches), probe (SubjectAccessReviews, dry-runs),
+/// take the latest AWS observations from the shared poller, diagnose, and write the status in one patch when it
+/// changed. Local checks run on every change of the watched objects; GuardDuty is re-read by the poller on
+/// <c>spec.interval</c>; a jittered periodic re-check refreshes the probes.
+/// </summary>
+public sealed class CoverageReconciler(
+    Func<string, V1Alpha1GuardDutyCoverage?> getCoverage,
+    IClusterReader cluster,
+    ProbeRunner probes,
+    ICoverageObservations aws,
+    ServerVersionSource serverVersion,
+    StatusPatcher statusPatcher,
+    EventRecorder events,
+    Remediator remediator,
+    CoverageMetrics metrics,
+    OperatorOptions options,
+    TimeProvider time,
+    ILogger logger)
+{
+    public const string ControllerName = "guarddutycoverage";
+
+    private readonly ConcurrentDictionary<string, DiagnosisMemory> _memory = new(StringComparer.Ordinal);
+
+    /// <summary>Endpoint overrides every CR inherits (AWS_ENDPOINT_URL*), below the CR's own <c>spec.endpoints</c>.</summary>
+    public AwsEndpointOverrides DefaultEndpoints { get; init; } = AwsEndpointOverrides.None;
+
+    /// <summary>Fraction of the interval added at random to the periodic re-check, so CRs do not re-check in step.</summary>
+    public Func<double> Jitter { get; init; } = Random.Shared.NextDouble;
+
+    public async Task<ReconcileResult> ReconcileAsync(string name, CancellationToken cancellationToken)
+    {
+        var coverage = getCoverage(name);
+        if (coverage is null)
+        {
+            Forget(name);
+            return ReconcileResult.Done;
+        }
+
+        var now = time.GetUtcNow();
+        var generation = coverage.Metadata.Generation ?? 0;
+        var validation = SpecValidator.Validate(coverage.Spec, options);
+        if (!validation.IsValid)
+        {
+            aws.Unregister(name);
+            var stalled = StatusComposer.InvalidSpec(validation.Problems, coverage.Status, generation, now);
+            return await WriteAsync(coverage, stalled, retryAfter: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        aws.Register(Interest(name, coverage.Spec, validation.Interval));
+        var target = DiagnosisTarget.FromSpec(coverage.Spec, options.DefaultRegion);
+        var objects = await cluster.ReadAsync(target, cancellationToken).ConfigureAwait(false);
+        var probeResults = await probes.RunAsync(name, target, objects, validation.Interval, cancellationToken).ConfigureAwait(false);
+        var memory = _memory.GetOrAdd(name, DiagnosisMemory.None);
+        var version = await serverVersion.GetAsync(cancellationToken).ConfigureAwait(false);
+        var report = DiagnosisEngine.Diagnose(SnapshotBuilder.Build(target, objects, probeResults, aws.Snapshot(name), version, memory, now));
+
+        _memory[name] = report.Local == Verdicts.Healthy
+            ? memory.LocalHealthySince is null ? new DiagnosisMemory(now) : memory
+            : DiagnosisMemory.None;
+
+        if (coverage.Spec.Remediation.Mode == RemediationMode.Apply && options.RemediationEnabled)
+        {
+            foreach (var action in await remediator.ApplyAsync(report, target, objects, cancellationToken).ConfigureAwait(false))
+            {
+                metrics.Remediation(name, action.Fix, action.Succeeded);
+                await (action.Succeeded
+                    ? events.NormalAsync(Regarding(coverage), "RemediationApplied", "Remediate", $"{action.Fix}: {action.Description}", cancellationToken)
+                    : events.WarningAsync(Regarding(coverage), "RemediationFailed", "Remediate", $"{action.Fix}: could not {action.Description}: {action.Error}", cancellationToken)).ConfigureAwait(false);
+            }
+        }
+
+        var status = StatusComposer.FromReport(report, coverage.Status, generation, now);
+        var periodic = validation.Interval + TimeSpan.FromSeconds(validation.Interval.TotalSeconds * 0.1 * Jitter());
+        return await WriteAsync(coverage, status, periodic, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ReconcileResult> WriteAsync(V1Alpha1GuardDutyCoverage coverage, GuardDutyCoverageStatus status, TimeSpan? retryAfter, CancellationToken cancellationToken)
+    {
+        var name = coverage.Metadata.Name;
+        var result = await statusPatcher.PatchStatusAsync(
+            CoverageResources.Coverages, coverage, c => c.Status, status, ApiJsonContext.Default.GuardDutyCoverageStatus, cancellationToken).ConfigureAwait(false);
+        switch (result.Outcome)
+        {
+            case StatusPatchOutcome.Conflict:
+                // Someone else wrote the CR in between: the informer will deliver the new version.
+                return ReconcileResult.Requeue;
+            case StatusPatchOutcome.NotFound:
+                Forget(name);
+                return ReconcileResult.Done;
+        }
+
+        metrics.Record(name, coverage.Spec.ClusterName, status);
+        if (result.Outcome == StatusPatchOutcome.Patched)
+        {
+            logger.LogInformation("GuardDutyCoverage {Name}: coverage {Coverage}, Ready {Ready} ({Reason})", name, status.Coverage ?? "-", Ready(status)?.Status, Ready(status)?.Reason);
+            await RecordTransitionsAsync(coverage, coverage.Status, status, cancellationToken).ConfigureAwait(false);
+        }
+
+        return retryAfter is { } after ? ReconcileResult.RequeueAfter(after) : ReconcileResult.Done;
+    }
+
+    /// <summary>Events only for changes a person should see: Ready flipping, a new finding, a spec that cannot work.</summary>
+    private async Task RecordTransitionsAsync(V1Alpha1GuardDutyCoverage coverage, GuardDutyCoverageStatus? before, GuardDutyCoverageStatus after, CancellationToken cancellationToken)
+    {
+        var regarding = Regarding(coverage);
+        var was = Ready(before);
+        var now = Ready(after)!;
+        if (was?.Status != now.Status || was.Reason != now.Reason)
+        {
+            if (now.Status == ConditionStatus.True)
+            {
+                await events.NormalAsync(regarding, "CoverageHealthy", "Diagnose", now.Message, cancellationToken).ConfigureAwait(false);
+            }
+            else if (now.Reason == StatusComposer.InvalidSpecReason)
+            {
+                await events.WarningAsync(regarding, StatusComposer.InvalidSpecReason, "Validate", now.Message, cancellationToken).ConfigureAwait(false);
+            }
+            else if (now.Status == ConditionStatus.False)
+            {
+                await events.WarningAsync(regarding, "CoverageUnhealthy", "Diagnose", $"{now.Reason}: {now.Message}", cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var known = new HashSet<string>(before?.Findings?.Select(f => f.Reason) ?? [], StringComparer.Ordinal);
+        foreach (var finding in after.Findings ?? [])
+        {
+            if (!known.Contains(finding.Reason) && finding.Severity != "Info")
+            {
+                await events.WarningAsync(regarding, finding.Reason, "Diagnose", finding.Message, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private CoverageInterest Interest(string name, GuardDutyCoverageSpec spec, TimeSpan interval)
+    {
+        var own = new AwsEndpointOverrides(
+            spec.Endpoints?.GuardDuty is { } gd ? new Uri(gd) : null,
+            spec.Endpoints?.Eks is { } eks ? new Uri(eks) : null,
+            spec.Endpoints?.Ec2 is { } ec2 ? new Uri(ec2) : null);
+        return new CoverageInterest(
+            name,
+            spec.ClusterName,
+            spec.Region,
+            spec.AccountId,
+            spec.DetectorId,
+            DefaultEndpoints.OverriddenBy(own),
+            interval,
+            spec.Checks.GuardDuty,
+            spec.Checks.EksAddon);
+    }
+
+    private void Forget(string name)
+    {
+        aws.Unregister(name);
+        probes.Forget(name);
+        metrics.Forget(name);
+        _memory.TryRemove(name, out _);
+    }
+
+    private static Condition? Ready(GuardDutyCoverageStatus? status) => status?.Conditions.Find(ConditionTypes.Ready);
+
+    private static k8s.Models.V1ObjectReference Regarding(V1Alpha1GuardDutyCoverage coverage) => CoverageResources.Coverages.ReferenceTo(coverage);
+}

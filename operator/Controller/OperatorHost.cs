@@ -1,0 +1,162 @@
+using System.Net;
+using GuardDutyCoverage.Api;
+using GuardDutyCoverage.Aws;
+using GuardDutyCoverage.Runtime;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace GuardDutyCoverage.Controller;
+
+/// <summary>Settings of one operator process (the <c>run</c> command's flags).</summary>
+public sealed record RunSettings
+{
+    public required KubernetesClientConfiguration Kubernetes { get; init; }
+
+    public OperatorOptions Operator { get; init; } = new();
+
+    public bool LeaderElect { get; init; }
+
+    public string LeaderElectionId { get; init; } = "guardduty-coverage-operator";
+
+    public string? LeaderElectionNamespace { get; init; }
+
+    public string MetricsBindAddress { get; init; } = ":8080";
+
+    public string HealthProbeBindAddress { get; init; } = ":8081";
+
+    /// <summary>AWS endpoint overrides every CR inherits (AWS_ENDPOINT_URL*).</summary>
+    public AwsEndpointOverrides AwsEndpoints { get; init; } = AwsEndpointOverrides.None;
+}
+
+/// <summary>
+/// Wires the operator: runtime manager (informers, leader election, probes, metrics), the shared AWS poller and the
+/// GuardDutyCoverage controller. Only the leader polls AWS and reconciles; every replica keeps warm caches.
+/// </summary>
+public static class OperatorHost
+{
+    public const string Name = "guardduty-coverage-operator";
+
+    /// <summary>Exit codes: 0 stopped on request, 1 leadership lost or a component failed (restart me), 2 bad setup.</summary>
+    public static async Task<int> RunAsync(RunSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken, Action<Manager>? started = null)
+    {
+        var logger = loggerFactory.CreateLogger(Name);
+        await using var manager = new Manager(
+            settings.Kubernetes,
+            new ManagerOptions
+            {
+                LeaderElection = settings.LeaderElect,
+                LeaderElectionId = settings.LeaderElectionId,
+                LeaderElectionNamespace = settings.LeaderElectionNamespace,
+                MetricsBindAddress = settings.MetricsBindAddress,
+                HealthProbeBindAddress = settings.HealthProbeBindAddress,
+                FieldManager = Name,
+            },
+            loggerFactory);
+
+        await PreflightAsync(manager.Client, settings.Kubernetes.Host, cancellationToken).ConfigureAwait(false);
+
+        using var awsHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var awsClients = new AwsClientFactory(awsHttp, AwsCredentialsSource.DefaultChain(), new AwsClientOptions());
+        var poller = new CoveragePoller(awsClients, AwsRegionResolver.FromProcess(awsHttp), manager.Time);
+
+        var view = ClusterView.Register(manager, settings.Operator.AgentNamespaces);
+        var reconciler = new CoverageReconciler(
+            name => view.Coverages.Cache.Get(name),
+            view,
+            new ProbeRunner(manager.Client, manager.Time, loggerFactory.CreateLogger<ProbeRunner>()),
+            poller,
+            new ServerVersionSource(manager.Client, manager.Time),
+            manager.StatusPatcher,
+            manager.CreateEventRecorder(Name),
+            new Remediator(manager.Client),
+            new CoverageMetrics(manager.Metrics),
+            settings.Operator,
+            manager.Time,
+            loggerFactory.CreateLogger<CoverageReconciler>())
+        {
+            DefaultEndpoints = settings.AwsEndpoints,
+        };
+
+        var controller = manager.AddController<string>(
+            CoverageReconciler.ControllerName,
+            reconciler.ReconcileAsync,
+            new ControllerOptions { Workers = settings.Operator.MaxConcurrentReconciles });
+        Wire(view, controller.Queue);
+        manager.AddRunnable("aws-coverage-poller", poller.RunAsync, needsLeaderElection: true);
+        manager.AddRunnable("aws-coverage-changes", async ct =>
+        {
+            await foreach (var key in poller.Changes.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                controller.Queue.Add(key);
+            }
+        }, needsLeaderElection: true);
+
+        started?.Invoke(manager);
+        var exit = await manager.RunAsync(cancellationToken).ConfigureAwait(false);
+        switch (exit)
+        {
+            case ManagerExit.Stopped:
+                return 0;
+            case ManagerExit.LeadershipLost:
+                logger.LogError("leadership lost: exiting so a fresh process can campaign again");
+                return 1;
+            default:
+                logger.LogError("a component failed: exiting");
+                return 1;
+        }
+    }
+
+    /// <summary>Every change enqueues the GuardDutyCoverages it concerns (typically one per cluster).</summary>
+    public static void Wire(ClusterView view, WorkQueue<string> queue)
+    {
+        view.Coverages.AddEventHandler(
+            onAdd: c => queue.Add(c.Metadata.Name),
+            onUpdate: (before, after) =>
+            {
+                // Our own status writes come back as updates: only spec changes (generation) and lost status matter.
+                if (before.Metadata.Generation != after.Metadata.Generation || after.Status is null || after.Metadata.DeletionTimestamp is not null)
+                {
+                    queue.Add(after.Metadata.Name);
+                }
+            },
+            onDelete: c => queue.Add(c.Metadata.Name));
+        view.OnChange(agentNamespace =>
+        {
+            foreach (var coverage in view.Coverages.Cache.List())
+            {
+                if (agentNamespace is null || coverage.Spec.Agent.Namespace == agentNamespace)
+                {
+                    queue.Add(coverage.Metadata.Name);
+                }
+            }
+        });
+    }
+
+    /// <summary>Fails fast with one actionable line when the API server is unreachable, rejects us, or lacks the CRD.</summary>
+    public static async Task PreflightAsync(KubeApiClient client, string? host, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _ = await client.GetPathAsync("/version", KubeJson.TypeInfo<VersionInfo>(), cancellationToken).ConfigureAwait(false);
+            var resources = await client.GetPathAsync($"/apis/{V1Alpha1GuardDutyCoverage.Group}/{V1Alpha1GuardDutyCoverage.Version}", KubeJson.TypeInfo<V1APIResourceList>(), cancellationToken).ConfigureAwait(false);
+            if (resources?.Resources?.Any(r => r.Name == V1Alpha1GuardDutyCoverage.Plural) != true)
+            {
+                throw new PreflightException(
+                    $"the GuardDutyCoverage CRD ({V1Alpha1GuardDutyCoverage.Plural}.{V1Alpha1GuardDutyCoverage.Group}/{V1Alpha1GuardDutyCoverage.Version}) is not installed in the cluster at {host}: " +
+                    "kubectl apply -f crds/ (or install the Helm chart with crds.enabled=true)");
+            }
+        }
+        catch (KubeApiException e) when (e.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            throw new PreflightException($"the Kubernetes API server at {host} rejected our credentials ({(int)e.StatusCode}): {e.ServerMessage}", e);
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutException)
+        {
+            throw new PreflightException($"cannot reach the Kubernetes API server at {host}: {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>The operator cannot start in this environment; the message says why and what to do.</summary>
+public sealed class PreflightException(string message, Exception? inner = null) : Exception(message, inner);

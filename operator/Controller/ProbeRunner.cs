@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using GuardDutyCoverage.Diagnosis;
+using GuardDutyCoverage.Runtime;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace GuardDutyCoverage.Controller;
+
+/// <summary>Results of the live probes for one target; null members were not run.</summary>
+public sealed record ProbeResults(
+    IReadOnlyList<AccessReviewResult>? AccessReviews,
+    DryRunResult? DaemonSetDryRun,
+    DryRunResult? NamespaceDryRun,
+    bool DryRunNotPermitted);
+
+/// <summary>
+/// Runs the live probes the diagnosis asks for (<see cref="LiveProbes"/>): SubjectAccessReviews for
+/// <c>eks:addon-manager</c> and server-side dry-run updates of the agent's DaemonSet and Namespace. Dry-runs reach the
+/// cluster's admission webhooks, so results are reused until an input changes (the fingerprint) or they are older
+/// than the CR's interval — a busy pod does not make the operator call every webhook in the cluster.
+/// </summary>
+public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger logger)
+{
+    public const string FieldManager = "guardduty-coverage-probe";
+    public const string ProbeAnnotation = "coverage.guardduty.io/dry-run-probe";
+
+    private sealed record Cached(string Fingerprint, DateTimeOffset At, ProbeResults Results);
+
+    private readonly ConcurrentDictionary<string, Cached> _cache = new(StringComparer.Ordinal);
+
+    public void Forget(string key) => _cache.TryRemove(key, out _);
+
+    public async Task<ProbeResults> RunAsync(string key, DiagnosisTarget target, ClusterObjects objects, TimeSpan maxAge, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var fingerprint = objects.ProbeFingerprint + "|" + target.AdmissionDryRun;
+        if (_cache.TryGetValue(key, out var cached) && cached.Fingerprint == fingerprint && now - cached.At < maxAge)
+        {
+            return cached.Results;
+        }
+
+        var reviews = new List<AccessReviewResult>();
+        foreach (var probe in LiveProbes.AccessReviews(target))
+        {
+            reviews.Add(await ReviewAsync(probe, cancellationToken).ConfigureAwait(false));
+        }
+
+        DryRunResult? daemonSet = null, ns = null;
+        var notPermitted = false;
+        foreach (var probe in LiveProbes.DryRuns(target))
+        {
+            var exists = probe.Resource == "daemonsets" ? objects.AgentDaemonSet is not null : objects.AgentNamespace is not null;
+            if (!exists)
+            {
+                continue;
+            }
+
+            var (result, forbidden) = await DryRunAsync(probe, now, cancellationToken).ConfigureAwait(false);
+            notPermitted |= forbidden;
+            if (probe.Resource == "daemonsets")
+            {
+                daemonSet = result;
+            }
+            else
+            {
+                ns = result;
+            }
+        }
+
+        var results = new ProbeResults(reviews, daemonSet, ns, notPermitted);
+        _cache[key] = new Cached(fingerprint, now, results);
+        return results;
+    }
+
+    private async Task<AccessReviewResult> ReviewAsync(AccessProbe probe, CancellationToken cancellationToken)
+    {
+        var review = new V1SubjectAccessReview
+        {
+            ApiVersion = "authorization.k8s.io/v1",
+            Kind = "SubjectAccessReview",
+            Metadata = new V1ObjectMeta(),
+            Spec = new V1SubjectAccessReviewSpec
+            {
+                User = probe.User,
+                ResourceAttributes = new V1ResourceAttributes
+                {
+                    Verb = probe.Verb,
+                    Group = probe.Group,
+                    Resource = probe.Resource,
+                    NamespaceProperty = probe.Namespace,
+                    Name = probe.Name,
+                },
+            },
+        };
+        try
+        {
+            var answer = await client.CreateAsync(KubeResources.SubjectAccessReviews, review, null, cancellationToken).ConfigureAwait(false);
+            return new AccessReviewResult(probe, answer.Status?.Allowed ?? false, answer.Status?.Reason);
+        }
+        catch (KubeApiException e)
+        {
+            logger.LogWarning("SubjectAccessReview for {Probe} failed: {Error}", probe.Describe(), e.Message);
+            return new AccessReviewResult(probe, false, null, e.ServerMessage);
+        }
+    }
+
+    /// <summary>A dry-run PATCH that only sets an annotation: admission sees an UPDATE of the object as it is.</summary>
+    private async Task<(DryRunResult? Result, bool Forbidden)> DryRunAsync(DryRunProbe probe, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var patch = KubePatch.Merge(new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["annotations"] = new JsonObject { [ProbeAnnotation] = Api.Rfc3339TimeConverter.ToRfc3339(now) },
+            },
+        });
+        var options = new WriteOptions { DryRun = true, FieldManager = FieldManager };
+        try
+        {
+            if (probe.Resource == "daemonsets")
+            {
+                await client.PatchAsync(KubeResources.DaemonSets, probe.Name, probe.Namespace, patch, options, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await client.PatchAsync(KubeResources.Namespaces, probe.Name, null, patch, options, cancellationToken).ConfigureAwait(false);
+            }
+
+            return (DryRunResult.Passed(probe), false);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            return (null, false);
+        }
+        catch (KubeApiException e) when (IsOwnRbacDenial(e))
+        {
+            // The operator itself may not patch (the dry-run RBAC is opt-in): not a finding about the cluster.
+            logger.LogDebug("dry-run of {Probe} not permitted: {Error}", probe.Name, e.ServerMessage);
+            return (null, true);
+        }
+        catch (KubeApiException e)
+        {
+            return (DryRunResult.Rejected(probe, (int)e.StatusCode, e.ServerMessage, e.Reason), false);
+        }
+    }
+
+    /// <summary>RBAC's own 403 ("... is forbidden: User ... cannot patch resource ..."), as opposed to a webhook's denial.</summary>
+    internal static bool IsOwnRbacDenial(KubeApiException e) =>
+        e.IsForbidden
+        && !e.ServerMessage.Contains("admission webhook", StringComparison.OrdinalIgnoreCase)
+        && e.ServerMessage.Contains(" cannot ", StringComparison.Ordinal)
+        && e.ServerMessage.Contains("is forbidden: User ", StringComparison.Ordinal);
+}
