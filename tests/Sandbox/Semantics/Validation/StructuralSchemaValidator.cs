@@ -348,7 +348,8 @@ public sealed class StructuralSchemaValidator : ISchemaValidator
         {
             var text = JsonValues.AsString(data);
             ValidateString(text, data, schema, path, errors);
-            if (StringFormats.Supported((schema["format"] as JsonValue)?.GetValue<string>()) is { } format && !StringFormats.IsValid(format, text))
+            var format = (schema["format"] as JsonValue)?.GetValue<string>();
+            if (StringFormats.Supported(format) is { } normalized && !StringFormats.IsValid(normalized, text))
             {
                 Add(errors, Code.InvalidType, path, data, $"{path} in body must be of type {format}: {GoFormat.Quote(text)}");
             }
@@ -716,7 +717,7 @@ public sealed class StructuralSchemaValidator : ISchemaValidator
         switch (value)
         {
             case JsonObject obj:
-                foreach (var (key, member) in obj)
+                foreach (var (key, member) in obj.OrderBy(p => p.Key, JsonValues.Utf8Ordinal))
                 {
                     var memberSchema = schema["properties"]?[key] as JsonObject ?? schema["additionalProperties"] as JsonObject;
                     ValidateListTypes(member, memberSchema, Join(path, key), errors);
