@@ -34,6 +34,8 @@ internal static class BuiltinSchemas
 
     private static FieldSchema Always(string name, SchemaNode type) => new(name, type, Presence.Always);
 
+    private static FieldSchema P(string name, SchemaNode type) => new(name, type, Presence.Pointer);
+
     private static FieldSchema Atomic(string name) => new(name, UntypedSchema.AtomicList);
 
     private static FieldSchema Merge(string name, SchemaNode element, string key, Presence presence = Presence.OmitEmpty, string strategy = "merge") =>
@@ -46,7 +48,7 @@ internal static class BuiltinSchemas
     private static readonly MapSchema LabelSelector = AtomicStruct(F("matchLabels", StringMap), Atomic("matchExpressions"));
 
     private static readonly MapSchema OwnerReference = AtomicStruct(
-        Always("apiVersion", Str), Always("kind", Str), Always("name", Str), Always("uid", Str), F("controller", Bool), F("blockOwnerDeletion", Bool));
+        Always("apiVersion", Str), Always("kind", Str), Always("name", Str), Always("uid", Str), P("controller", Bool), P("blockOwnerDeletion", Bool));
 
     /// <summary>metav1.ObjectMeta, also the metadata of every custom resource.</summary>
     public static readonly MapSchema ObjectMeta = Struct(
@@ -58,8 +60,8 @@ internal static class BuiltinSchemas
         F("resourceVersion", Str),
         F("generation", Int),
         Always("creationTimestamp", Time),
-        F("deletionTimestamp", Time),
-        F("deletionGracePeriodSeconds", Int),
+        P("deletionTimestamp", Time),
+        P("deletionGracePeriodSeconds", Int),
         F("labels", StringMap),
         F("annotations", StringMap),
         Merge("ownerReferences", OwnerReference, "uid"),
@@ -72,22 +74,22 @@ internal static class BuiltinSchemas
 
     private static readonly MapSchema LocalObjectReference = AtomicStruct(F("name", Str));
 
-    private static readonly MapSchema KeySelector = AtomicStruct(F("name", Str), Always("key", Str), F("optional", Bool));
+    private static readonly MapSchema KeySelector = AtomicStruct(F("name", Str), Always("key", Str), P("optional", Bool));
 
     private static readonly MapSchema EnvVar = Struct(
         Always("name", Str),
         F("value", Str),
-        F("valueFrom", Struct(
-            F("fieldRef", AtomicStruct(F("apiVersion", Str), Always("fieldPath", Str))),
-            F("resourceFieldRef", AtomicStruct(F("containerName", Str), Always("resource", Str), F("divisor", Quantity))),
-            F("configMapKeyRef", KeySelector),
-            F("secretKeyRef", KeySelector))));
+        P("valueFrom", Struct(
+            P("fieldRef", AtomicStruct(F("apiVersion", Str), Always("fieldPath", Str))),
+            P("resourceFieldRef", AtomicStruct(F("containerName", Str), Always("resource", Str), Always("divisor", Quantity))),
+            P("configMapKeyRef", KeySelector),
+            P("secretKeyRef", KeySelector))));
 
     private static readonly MapSchema ContainerPort = Struct(
         F("name", Str), F("hostPort", Int), Always("containerPort", Int), F("protocol", Str), F("hostIP", Str));
 
     private static readonly MapSchema VolumeMount = Struct(
-        Always("name", Str), F("readOnly", Bool), Always("mountPath", Str), F("subPath", Str), F("mountPropagation", Str), F("subPathExpr", Str));
+        Always("name", Str), F("readOnly", Bool), Always("mountPath", Str), F("subPath", Str), P("mountPropagation", Str), F("subPathExpr", Str));
 
     private static readonly MapSchema VolumeDevice = Struct(Always("name", Str), Always("devicePath", Str));
 
@@ -98,32 +100,32 @@ internal static class BuiltinSchemas
 
     private static readonly MapSchema Exec = Struct(Atomic("command"));
 
-    private static readonly MapSchema Handler = Struct(F("exec", Exec), F("httpGet", HttpGet), F("tcpSocket", TcpSocket));
+    private static readonly MapSchema Handler = Struct(P("exec", Exec), P("httpGet", HttpGet), P("tcpSocket", TcpSocket));
 
     private static readonly MapSchema Probe = Struct(
-        F("exec", Exec),
-        F("httpGet", HttpGet),
-        F("tcpSocket", TcpSocket),
-        F("grpc", Struct(Always("port", Int), F("service", Str))),
+        P("exec", Exec),
+        P("httpGet", HttpGet),
+        P("tcpSocket", TcpSocket),
+        P("grpc", Struct(Always("port", Int), P("service", Str))),
         F("initialDelaySeconds", Int),
         F("timeoutSeconds", Int),
         F("periodSeconds", Int),
         F("successThreshold", Int),
         F("failureThreshold", Int),
-        F("terminationGracePeriodSeconds", Int));
+        P("terminationGracePeriodSeconds", Int));
 
     private static readonly MapSchema SecurityContext = Struct(
-        F("capabilities", Struct(Atomic("add"), Atomic("drop"))),
-        F("privileged", Bool),
-        F("seLinuxOptions", Struct()),
-        F("windowsOptions", Struct()),
-        F("runAsUser", Int),
-        F("runAsGroup", Int),
-        F("runAsNonRoot", Bool),
-        F("readOnlyRootFilesystem", Bool),
-        F("allowPrivilegeEscalation", Bool),
-        F("procMount", Str),
-        F("seccompProfile", Struct(Always("type", Str), F("localhostProfile", Str))));
+        P("capabilities", Struct(Atomic("add"), Atomic("drop"))),
+        P("privileged", Bool),
+        P("seLinuxOptions", Struct()),
+        P("windowsOptions", Struct()),
+        P("runAsUser", Int),
+        P("runAsGroup", Int),
+        P("runAsNonRoot", Bool),
+        P("readOnlyRootFilesystem", Bool),
+        P("allowPrivilegeEscalation", Bool),
+        P("procMount", Str),
+        P("seccompProfile", Struct(Always("type", Str), P("localhostProfile", Str))));
 
     private static readonly FieldSchema[] ContainerFields =
     [
@@ -139,14 +141,14 @@ internal static class BuiltinSchemas
         Always("resources", Struct(F("limits", ResourceList), F("requests", ResourceList), Merge("claims", Struct(Always("name", Str)), "name"))),
         Merge("volumeMounts", VolumeMount, "mountPath"),
         Merge("volumeDevices", VolumeDevice, "devicePath"),
-        F("livenessProbe", Probe),
-        F("readinessProbe", Probe),
-        F("startupProbe", Probe),
-        F("lifecycle", Struct(F("postStart", Handler), F("preStop", Handler))),
+        P("livenessProbe", Probe),
+        P("readinessProbe", Probe),
+        P("startupProbe", Probe),
+        P("lifecycle", Struct(P("postStart", Handler), P("preStop", Handler))),
         F("terminationMessagePath", Str),
         F("terminationMessagePolicy", Str),
         F("imagePullPolicy", Str),
-        F("securityContext", SecurityContext),
+        P("securityContext", SecurityContext),
         F("stdin", Bool),
         F("stdinOnce", Bool),
         F("tty", Bool),
@@ -156,22 +158,22 @@ internal static class BuiltinSchemas
 
     private static readonly MapSchema EphemeralContainer = Struct([.. ContainerFields, F("targetContainerName", Str)]);
 
-    private static readonly MapSchema KeyToPathItems = Struct(F("defaultMode", Int), F("optional", Bool), Atomic("items"));
+    private static readonly MapSchema KeyToPathItems = Struct(P("defaultMode", Int), Atomic("items"));
 
     private static readonly MapSchema Volume = Struct(
         Always("name", Str),
-        F("hostPath", Struct(Always("path", Str), F("type", Str))),
-        F("emptyDir", Struct(F("medium", Str), F("sizeLimit", Quantity))),
-        F("secret", Struct(F("secretName", Str), Atomic("items"), F("defaultMode", Int), F("optional", Bool))),
-        F("configMap", Struct(F("name", Str), Atomic("items"), F("defaultMode", Int), F("optional", Bool))),
-        F("downwardAPI", KeyToPathItems),
-        F("projected", Struct(Atomic("sources"), F("defaultMode", Int))),
-        F("persistentVolumeClaim", Struct(Always("claimName", Str), F("readOnly", Bool))),
-        F("csi", Struct(Always("driver", Str), F("readOnly", Bool), F("fsType", Str), F("volumeAttributes", StringMap), F("nodePublishSecretRef", LocalObjectReference))));
+        P("hostPath", Struct(Always("path", Str), P("type", Str))),
+        P("emptyDir", Struct(F("medium", Str), P("sizeLimit", Quantity))),
+        P("secret", Struct(F("secretName", Str), Atomic("items"), P("defaultMode", Int), P("optional", Bool))),
+        P("configMap", Struct(F("name", Str), Atomic("items"), P("defaultMode", Int), P("optional", Bool))),
+        P("downwardAPI", KeyToPathItems),
+        P("projected", Struct(Atomic("sources"), P("defaultMode", Int))),
+        P("persistentVolumeClaim", Struct(Always("claimName", Str), F("readOnly", Bool))),
+        P("csi", Struct(Always("driver", Str), P("readOnly", Bool), P("fsType", Str), F("volumeAttributes", StringMap), P("nodePublishSecretRef", LocalObjectReference))));
 
     private static readonly MapSchema TopologySpreadConstraint = Struct(
-        Always("maxSkew", Int), Always("topologyKey", Str), Always("whenUnsatisfiable", Str), F("labelSelector", LabelSelector), F("minDomains", Int),
-        F("nodeAffinityPolicy", Str), F("nodeTaintsPolicy", Str), Atomic("matchLabelKeys"));
+        Always("maxSkew", Int), Always("topologyKey", Str), Always("whenUnsatisfiable", Str), P("labelSelector", LabelSelector), P("minDomains", Int),
+        P("nodeAffinityPolicy", Str), P("nodeTaintsPolicy", Str), Atomic("matchLabelKeys"));
 
     private static readonly MapSchema PodAffinity = Struct(
         Atomic("requiredDuringSchedulingIgnoredDuringExecution"), Atomic("preferredDuringSchedulingIgnoredDuringExecution"));
@@ -182,54 +184,54 @@ internal static class BuiltinSchemas
         Merge("containers", Container, "name", Presence.Always),
         Merge("ephemeralContainers", EphemeralContainer, "name"),
         F("restartPolicy", Str),
-        F("terminationGracePeriodSeconds", Int),
-        F("activeDeadlineSeconds", Int),
+        P("terminationGracePeriodSeconds", Int),
+        P("activeDeadlineSeconds", Int),
         F("dnsPolicy", Str),
         F("nodeSelector", AtomicStringMap),
         F("serviceAccountName", Str),
         F("serviceAccount", Str),
-        F("automountServiceAccountToken", Bool),
+        P("automountServiceAccountToken", Bool),
         F("nodeName", Str),
         F("hostNetwork", Bool),
         F("hostPID", Bool),
         F("hostIPC", Bool),
-        F("shareProcessNamespace", Bool),
-        F("securityContext", Struct(
-            F("seLinuxOptions", Struct()),
-            F("windowsOptions", Struct()),
-            F("runAsUser", Int),
-            F("runAsGroup", Int),
-            F("runAsNonRoot", Bool),
+        P("shareProcessNamespace", Bool),
+        P("securityContext", Struct(
+            P("seLinuxOptions", Struct()),
+            P("windowsOptions", Struct()),
+            P("runAsUser", Int),
+            P("runAsGroup", Int),
+            P("runAsNonRoot", Bool),
             Atomic("supplementalGroups"),
-            F("fsGroup", Int),
+            P("fsGroup", Int),
             Atomic("sysctls"),
-            F("fsGroupChangePolicy", Str),
-            F("seccompProfile", Struct(Always("type", Str), F("localhostProfile", Str))))),
+            P("fsGroupChangePolicy", Str),
+            P("seccompProfile", Struct(Always("type", Str), P("localhostProfile", Str))))),
         Merge("imagePullSecrets", LocalObjectReference, "name"),
         F("hostname", Str),
         F("subdomain", Str),
-        F("affinity", Struct(
-            F("nodeAffinity", Struct(
-                F("requiredDuringSchedulingIgnoredDuringExecution", AtomicStruct(Atomic("nodeSelectorTerms"))),
+        P("affinity", Struct(
+            P("nodeAffinity", Struct(
+                P("requiredDuringSchedulingIgnoredDuringExecution", AtomicStruct(Atomic("nodeSelectorTerms"))),
                 Atomic("preferredDuringSchedulingIgnoredDuringExecution"))),
-            F("podAffinity", PodAffinity),
-            F("podAntiAffinity", PodAffinity))),
+            P("podAffinity", PodAffinity),
+            P("podAntiAffinity", PodAffinity))),
         F("schedulerName", Str),
         Atomic("tolerations"),
         Merge("hostAliases", Struct(F("ip", Str), Atomic("hostnames")), "ip"),
         F("priorityClassName", Str),
-        F("priority", Int),
-        F("dnsConfig", Struct(Atomic("nameservers"), Atomic("searches"), Atomic("options"))),
+        P("priority", Int),
+        P("dnsConfig", Struct(Atomic("nameservers"), Atomic("searches"), Atomic("options"))),
         Atomic("readinessGates"),
-        F("runtimeClassName", Str),
-        F("enableServiceLinks", Bool),
-        F("preemptionPolicy", Str),
+        P("runtimeClassName", Str),
+        P("enableServiceLinks", Bool),
+        P("preemptionPolicy", Str),
         F("overhead", ResourceList),
         new FieldSchema("topologySpreadConstraints", new ListSchema(TopologySpreadConstraint, ListType.Map, ["topologyKey", "whenUnsatisfiable"]),
             Presence.OmitEmpty, "merge", "topologyKey"),
-        F("setHostnameAsFQDN", Bool),
-        F("os", Struct(Always("name", Str))),
-        F("hostUsers", Bool),
+        P("setHostnameAsFQDN", Bool),
+        P("os", Struct(Always("name", Str))),
+        P("hostUsers", Bool),
         Merge("schedulingGates", Struct(Always("name", Str)), "name"),
         Merge("resourceClaims", Struct(Always("name", Str)), "name"));
 
@@ -243,15 +245,15 @@ internal static class BuiltinSchemas
     private static MapSchema Kind(params FieldSchema[] fields) =>
         Struct([F("apiVersion", Str), F("kind", Str), Always("metadata", ObjectMeta), .. fields]);
 
-    private static readonly MapSchema RollingUpdate = Struct(F("maxUnavailable", IntOrString), F("maxSurge", IntOrString));
+    private static readonly MapSchema RollingUpdate = Struct(P("maxUnavailable", IntOrString), P("maxSurge", IntOrString));
 
     private static readonly MapSchema DaemonSet = Kind(
         Always("spec", Struct(
-            Always("selector", LabelSelector),
+            new FieldSchema("selector", LabelSelector, Presence.NullablePointer),
             Always("template", PodTemplateSpec),
-            Always("updateStrategy", Struct(F("type", Str), F("rollingUpdate", RollingUpdate))),
+            Always("updateStrategy", Struct(F("type", Str), P("rollingUpdate", RollingUpdate))),
             F("minReadySeconds", Int),
-            F("revisionHistoryLimit", Int))),
+            P("revisionHistoryLimit", Int))),
         Always("status", Struct(
             Always("currentNumberScheduled", Int),
             Always("numberMisscheduled", Int),
@@ -261,19 +263,19 @@ internal static class BuiltinSchemas
             F("updatedNumberScheduled", Int),
             F("numberAvailable", Int),
             F("numberUnavailable", Int),
-            F("collisionCount", Int),
+            P("collisionCount", Int),
             Conditions(Condition("lastTransitionTime")))));
 
     private static readonly MapSchema Deployment = Kind(
         Always("spec", Struct(
-            F("replicas", Int),
-            Always("selector", LabelSelector),
+            P("replicas", Int),
+            new FieldSchema("selector", LabelSelector, Presence.NullablePointer),
             Always("template", PodTemplateSpec),
-            new FieldSchema("strategy", Struct(F("type", Str), F("rollingUpdate", RollingUpdate)), Presence.Always, "retainKeys"),
+            new FieldSchema("strategy", Struct(F("type", Str), P("rollingUpdate", RollingUpdate)), Presence.Always, "retainKeys"),
             F("minReadySeconds", Int),
-            F("revisionHistoryLimit", Int),
+            P("revisionHistoryLimit", Int),
             F("paused", Bool),
-            F("progressDeadlineSeconds", Int))),
+            P("progressDeadlineSeconds", Int))),
         Always("status", Struct(
             F("observedGeneration", Int),
             F("replicas", Int),
@@ -282,10 +284,10 @@ internal static class BuiltinSchemas
             F("availableReplicas", Int),
             F("unavailableReplicas", Int),
             Conditions(Condition("lastUpdateTime", "lastTransitionTime")),
-            F("collisionCount", Int))));
+            P("collisionCount", Int))));
 
     private static readonly MapSchema ReplicaSet = Kind(
-        Always("spec", Struct(F("replicas", Int), F("minReadySeconds", Int), Always("selector", LabelSelector), Always("template", PodTemplateSpec))),
+        Always("spec", Struct(P("replicas", Int), F("minReadySeconds", Int), new FieldSchema("selector", LabelSelector, Presence.NullablePointer), Always("template", PodTemplateSpec))),
         Always("status", Struct(
             Always("replicas", Int),
             F("fullyLabeledReplicas", Int),
@@ -305,7 +307,7 @@ internal static class BuiltinSchemas
             F("hostIP", Str),
             F("podIP", Str),
             Merge("podIPs", Struct(F("ip", Str)), "ip"),
-            F("startTime", Time),
+            P("startTime", Time),
             Atomic("initContainerStatuses"),
             Atomic("containerStatuses"),
             F("qosClass", Str),
@@ -322,7 +324,7 @@ internal static class BuiltinSchemas
             F("providerID", Str),
             F("unschedulable", Bool),
             Atomic("taints"),
-            F("configSource", Struct()),
+            P("configSource", Struct()),
             F("externalID", Str))),
         Always("status", Struct(
             F("capacity", ResourceList),
@@ -338,16 +340,16 @@ internal static class BuiltinSchemas
             Atomic("images"),
             Atomic("volumesInUse"),
             Atomic("volumesAttached"),
-            F("config", Struct()))));
+            P("config", Struct()))));
 
     private static readonly MapSchema ServiceAccount = Kind(
         Merge("secrets", ObjectReference, "name"),
         Atomic("imagePullSecrets"),
-        F("automountServiceAccountToken", Bool));
+        P("automountServiceAccountToken", Bool));
 
-    private static readonly MapSchema ConfigMap = Kind(F("immutable", Bool), F("data", StringMap), F("binaryData", new MapSchema([], Bytes, atomic: false)));
+    private static readonly MapSchema ConfigMap = Kind(P("immutable", Bool), F("data", StringMap), F("binaryData", new MapSchema([], Bytes, atomic: false)));
 
-    private static readonly MapSchema Secret = Kind(F("immutable", Bool), F("data", new MapSchema([], Bytes, atomic: false)), F("stringData", StringMap), F("type", Str));
+    private static readonly MapSchema Secret = Kind(P("immutable", Bool), F("data", new MapSchema([], Bytes, atomic: false)), F("stringData", StringMap), F("type", Str));
 
     private static readonly MapSchema CoreEvent = Kind(
         Always("involvedObject", ObjectReference),
@@ -359,21 +361,21 @@ internal static class BuiltinSchemas
         F("count", Int),
         F("type", Str),
         Always("eventTime", Time),
-        F("series", Struct(F("count", Int), F("lastObservedTime", Time))),
+        P("series", Struct(F("count", Int), Always("lastObservedTime", Time))),
         F("action", Str),
-        F("related", ObjectReference),
+        P("related", ObjectReference),
         Always("reportingComponent", Str),
         Always("reportingInstance", Str));
 
     private static readonly MapSchema EventsEvent = Kind(
         Always("eventTime", Time),
-        F("series", Struct(Always("count", Int), Always("lastObservedTime", Time))),
+        P("series", Struct(Always("count", Int), Always("lastObservedTime", Time))),
         F("reportingController", Str),
         F("reportingInstance", Str),
         F("action", Str),
         F("reason", Str),
         Always("regarding", ObjectReference),
-        F("related", ObjectReference),
+        P("related", ObjectReference),
         F("note", Str),
         F("type", Str),
         Always("deprecatedSource", Struct(F("component", Str), F("host", Str))),
@@ -382,13 +384,13 @@ internal static class BuiltinSchemas
         F("deprecatedCount", Int));
 
     private static readonly MapSchema PriorityClass = Kind(
-        Always("value", Int), F("globalDefault", Bool), F("description", Str), F("preemptionPolicy", Str));
+        Always("value", Int), F("globalDefault", Bool), F("description", Str), P("preemptionPolicy", Str));
 
     private static readonly MapSchema RoleRef = AtomicStruct(Always("apiGroup", Str), Always("kind", Str), Always("name", Str));
 
     private static readonly MapSchema ClusterRole = Kind(
         new FieldSchema("rules", UntypedSchema.AtomicList, Presence.Always),
-        F("aggregationRule", Struct(Atomic("clusterRoleSelectors"))));
+        P("aggregationRule", Struct(Atomic("clusterRoleSelectors"))));
 
     private static readonly MapSchema Role = Kind(new FieldSchema("rules", UntypedSchema.AtomicList, Presence.Always));
 
@@ -398,16 +400,16 @@ internal static class BuiltinSchemas
     [
         Always("name", Str),
         Always("clientConfig", Struct(
-            F("url", Str),
-            F("service", Struct(Always("namespace", Str), Always("name", Str), F("path", Str), F("port", Int))),
+            P("url", Str),
+            P("service", Struct(Always("namespace", Str), Always("name", Str), P("path", Str), P("port", Int))),
             F("caBundle", Bytes))),
         Atomic("rules"),
-        F("failurePolicy", Str),
-        F("matchPolicy", Str),
-        F("namespaceSelector", LabelSelector),
-        F("objectSelector", LabelSelector),
-        Always("sideEffects", new ScalarSchema(null)),
-        F("timeoutSeconds", Int),
+        P("failurePolicy", Str),
+        P("matchPolicy", Str),
+        P("namespaceSelector", LabelSelector),
+        P("objectSelector", LabelSelector),
+        new FieldSchema("sideEffects", Str, Presence.NullablePointer),
+        P("timeoutSeconds", Int),
         new FieldSchema("admissionReviewVersions", UntypedSchema.AtomicList, Presence.Always),
         Merge("matchConditions", Struct(Always("name", Str), Always("expression", Str)), "name"),
     ];
@@ -415,10 +417,10 @@ internal static class BuiltinSchemas
     private static readonly MapSchema ValidatingWebhookConfiguration = Kind(Merge("webhooks", Struct(WebhookFields), "name"));
 
     private static readonly MapSchema MutatingWebhookConfiguration = Kind(
-        Merge("webhooks", Struct([.. WebhookFields, F("reinvocationPolicy", Str)]), "name"));
+        Merge("webhooks", Struct([.. WebhookFields, P("reinvocationPolicy", Str)]), "name"));
 
     private static readonly MapSchema Lease = Kind(Always("spec", Struct(
-        F("holderIdentity", Str), F("leaseDurationSeconds", Int), F("acquireTime", Time), F("renewTime", Time), F("leaseTransitions", Int))));
+        P("holderIdentity", Str), P("leaseDurationSeconds", Int), P("acquireTime", Time), P("renewTime", Time), P("leaseTransitions", Int))));
 
     /// <summary>Any other built-in kind: metadata typed, everything else struct-like with atomic lists.</summary>
     private static readonly MapSchema Unknown = Kind();

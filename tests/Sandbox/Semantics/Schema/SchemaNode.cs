@@ -113,6 +113,12 @@ internal enum Presence
 
     /// <summary>Always serialized (no omitempty, or a non-pointer struct): present in the zero value of the parent.</summary>
     Always,
+
+    /// <summary>A pointer with omitempty: omitted only when null, so a zero value that was set is kept.</summary>
+    Pointer,
+
+    /// <summary>A pointer without omitempty: always serialized, as null when unset.</summary>
+    NullablePointer,
 }
 
 /// <summary>A named field of a struct, with its strategic-merge-patch metadata.</summary>
@@ -140,6 +146,10 @@ internal static class SchemaZero
             if (field.Presence == Presence.Always)
             {
                 result[field.Name] = Of(field.Type);
+            }
+            else if (field.Presence == Presence.NullablePointer)
+            {
+                result[field.Name] = null;
             }
         }
 
