@@ -307,6 +307,4 @@ internal static class JsonValues
 
         builder.Append('"');
     }
-
-    public static JsonNode? Clone(JsonNode? node) => node?.DeepClone();
 }

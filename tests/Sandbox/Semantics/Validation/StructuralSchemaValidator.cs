@@ -293,23 +293,14 @@ public sealed class StructuralSchemaValidator : ISchemaValidator
 
     // ---- value validation (kube-openapi) --------------------------------------------------------------------------
 
-    /// <summary>One kube-openapi validation error before conversion to a field error.</summary>
+    /// <summary>How the apiextensions apiserver converts a kube-openapi error into a field error.</summary>
     private enum Code
     {
+        /// <summary>A type or format mismatch: FieldValueTypeInvalid.</summary>
         InvalidType,
-        Required,
-        TooLong,
-        TooShort,
-        Pattern,
-        Enum,
-        MultipleOf,
-        Max,
-        Min,
-        MaxItems,
-        MinItems,
-        TooFewProperties,
-        TooManyProperties,
-        UnallowedProperty,
+
+        /// <summary>Any other kube-openapi Validation error: FieldValueInvalid with the value.</summary>
+        Invalid,
 
         /// <summary>Not a kube-openapi Validation error (allOf/anyOf/oneOf/not): reported on the nil path.</summary>
         Plain,
@@ -410,13 +401,13 @@ public sealed class StructuralSchemaValidator : ISchemaValidator
 
         if (Long(schema, "minLength") is { } minLength && length < minLength)
         {
-            Add(errors, Code.TooShort, path, data, $"{path} in body should be at least {minLength} chars long");
+            Add(errors, Code.Invalid, path, data, $"{path} in body should be at least {minLength} chars long");
             return;
         }
 
         if (schema["pattern"] is JsonValue p && p.TryGetValue<string>(out var pattern) && !patterns.GetOrAdd(pattern, Re2Pattern.Compile).IsMatch(text))
         {
-            Add(errors, Code.Pattern, path, data, $"{path} in body should match '{pattern}'");
+            Add(errors, Code.Invalid, path, data, $"{path} in body should match '{pattern}'");
         }
     }
 
@@ -487,7 +478,7 @@ public sealed class StructuralSchemaValidator : ISchemaValidator
 
         if (Long(schema, "minItems") is { } minItems && array.Count < minItems)
         {
-            Add(errors, Code.MinItems, path, JsonValue.Create((long)array.Count), $"{path} in body should have at least {minItems} items");
+            Add(errors, Code.Invalid, path, JsonValue.Create((long)array.Count), $"{path} in body should have at least {minItems} items");
         }
 
         if (Long(schema, "maxItems") is { } maxItems && array.Count > maxItems)
@@ -500,7 +491,7 @@ public sealed class StructuralSchemaValidator : ISchemaValidator
             var seen = new HashSet<string>(StringComparer.Ordinal);
             if (array.Any(item => !seen.Add(JsonValues.Canonical(item))))
             {
-                Add(errors, Code.Plain, path, null, $"{path} in body shouldn't contain duplicates");
+                Add(errors, Code.Invalid, path, null, $"{path} in body shouldn't contain duplicates");
             }
         }
     }
@@ -531,7 +522,7 @@ public sealed class StructuralSchemaValidator : ISchemaValidator
     {
         if (Long(schema, "minProperties") is { } minProperties && obj.Count < minProperties)
         {
-            Add(errors, Code.TooFewProperties, path, JsonValue.Create((long)obj.Count), $"{path} in body should have at least {minProperties} properties");
+            Add(errors, Code.Invalid, path, JsonValue.Create((long)obj.Count), $"{path} in body should have at least {minProperties} properties");
             return;
         }
 
@@ -549,7 +540,7 @@ public sealed class StructuralSchemaValidator : ISchemaValidator
             {
                 if (properties?.ContainsKey(key) != true)
                 {
-                    Add(errors, Code.UnallowedProperty, path, JsonValue.Create(key), $"{path}.{key} in body is a forbidden property");
+                    Add(errors, Code.Invalid, path, JsonValue.Create(key), $"{path}.{key} in body is a forbidden property");
                 }
             }
         }
