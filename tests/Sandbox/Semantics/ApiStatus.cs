@@ -107,7 +107,13 @@ public static class ApiStatus
         "Internal error occurred: " + message,
         new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["message"] = message }) });
 
-    private static JsonObject Failure(int code, string reason, string message, JsonObject? details)
+    /// <summary>
+    /// 500 for an error kube-apiserver does not classify (a plain Go error): no reason, no details, the error text as
+    /// message, which kubectl prints as <c>Error from server: message</c>.
+    /// </summary>
+    public static JsonObject ServerError(string message) => Failure(500, null, message, null);
+
+    private static JsonObject Failure(int code, string? reason, string message, JsonObject? details)
     {
         var status = new JsonObject
         {
@@ -116,8 +122,12 @@ public static class ApiStatus
             ["metadata"] = new JsonObject(),
             ["status"] = "Failure",
             ["message"] = message,
-            ["reason"] = reason,
         };
+        if (reason is not null)
+        {
+            status["reason"] = reason;
+        }
+
         if (details is not null)
         {
             status["details"] = details;

@@ -175,14 +175,19 @@ public sealed class FieldManagerBehaviourTests
     }
 
     [Fact]
-    public void ApplyConfigurationsThatCannotBeReadAreInternalErrors()
+    public void ApplyConfigurationsThatCannotBeReadAreUnclassifiedServerErrors()
     {
         var config = Json("""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"template":{"spec":{"containers":[{"image":"x"}]}}}}""");
 
         var e = Assert.Throws<ApiStatusException>(() => fields.Apply(null, config, Golden.Deployment, "x", false, null, T0));
 
-        Assert.Equal(500, e.StatusCode);
-        Assert.Contains("associative list with keys has an element that omits key field \"name\"", e.Message);
+        Golden.AssertJsonEqual(
+            JsonNode.Parse("""
+                {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",
+                 "message":"failed to create typed patch object (apps/v1, Kind=Deployment): .spec.template.spec.containers: element 0: associative list with keys has an element that omits key field \"name\" (and doesn't have default value)",
+                 "code":500}
+                """),
+            e.Status);
     }
 
     [Fact]

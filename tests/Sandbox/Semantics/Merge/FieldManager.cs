@@ -106,7 +106,7 @@ public sealed class FieldManager : IFieldManager
         }
         catch (FormatException e)
         {
-            throw new ApiStatusException(ApiStatus.InternalError("failed to decode managed fields: " + e.Message));
+            throw new ApiStatusException(ApiStatus.ServerError("failed to decode managed fields: " + e.Message));
         }
 
         var schema = structures.For(resource);
@@ -139,7 +139,7 @@ public sealed class FieldManager : IFieldManager
         }
         catch (StructuredMergeException e)
         {
-            throw new ApiStatusException(ApiStatus.InternalError(
+            throw new ApiStatusException(ApiStatus.ServerError(
                 $"failed to create typed patch object ({resource.GroupVersion}, Kind={resource.Kind}): {e.Message}"));
         }
     }

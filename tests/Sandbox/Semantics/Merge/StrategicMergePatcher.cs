@@ -23,16 +23,7 @@ internal sealed class StrategicMergePatcher
 
     private static ApiStatusException Unprocessable(string message) => new(ApiStatus.UnprocessableEntity(message));
 
-    /// <summary>An error the server does not classify: 500 with the error text as message and no reason.</summary>
-    private static ApiStatusException Unclassified(string message) => new(new JsonObject
-    {
-        ["kind"] = "Status",
-        ["apiVersion"] = "v1",
-        ["metadata"] = new JsonObject(),
-        ["status"] = "Failure",
-        ["message"] = message,
-        ["code"] = 500,
-    });
+    private static ApiStatusException Unclassified(string message) => new(ApiStatus.ServerError(message));
 
     private static ApiStatusException NoMergeKey(JsonObject map, string key) =>
         Unclassified($"map: {GoFormat.Value(map)} does not contain declared merge key: {key}");

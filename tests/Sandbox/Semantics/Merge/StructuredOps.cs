@@ -60,14 +60,14 @@ internal static class StructuredOps
         }
     }
 
-    /// <summary>The path element of a list item: its key fields (map lists) or its value (sets).</summary>
-    public static PathElement ItemElement(ListSchema list, JsonNode? item, IReadOnlyList<PathElement> listPath)
+    /// <summary>The path element of list item <paramref name="index"/>: its key fields (map lists) or its value (sets).</summary>
+    public static PathElement ItemElement(ListSchema list, JsonNode? item, IReadOnlyList<PathElement> listPath, int index)
     {
         if (list.Type == ListType.Map)
         {
             if (item is not JsonObject obj)
             {
-                throw Error(listPath, item is null ? "associative list with keys may not have a null element" : "associative list with keys may not have non-map elements");
+                throw Error(listPath, index, item is null ? "associative list with keys may not have a null element" : "associative list with keys may not have non-map elements");
             }
 
             var key = new List<KeyValuePair<string, JsonNode?>>(list.Keys.Count);
@@ -83,7 +83,7 @@ internal static class StructuredOps
                 }
                 else
                 {
-                    throw Error(listPath, $"associative list with keys has an element that omits key field {GoFormat.Quote(name)} (and doesn't have default value)");
+                    throw Error(listPath, index, $"associative list with keys has an element that omits key field {GoFormat.Quote(name)} (and doesn't have default value)");
                 }
             }
 
@@ -92,15 +92,18 @@ internal static class StructuredOps
 
         return item switch
         {
-            JsonObject => throw Error(listPath, "associative list without keys has an element that's a map type"),
-            JsonArray => throw Error(listPath, "not supported: associative list with lists as elements"),
-            null => throw Error(listPath, "associative list without keys has an element that's an explicit null"),
+            JsonObject => throw Error(listPath, index, "associative list without keys has an element that's a map type"),
+            JsonArray => throw Error(listPath, index, "not supported: associative list with lists as elements"),
+            null => throw Error(listPath, index, "associative list without keys has an element that's an explicit null"),
             _ => PathElement.ForValue(item),
         };
     }
 
     private static StructuredMergeException Error(IReadOnlyList<PathElement> path, string message) =>
         new(path.Count == 0 ? message : $"{new FieldPath(path)}: {message}");
+
+    private static StructuredMergeException Error(IReadOnlyList<PathElement> path, int index, string message) =>
+        Error(path, $"element {index}: {message}");
 
     // ---- ToFieldSet -----------------------------------------------------------------------------------------------
 
@@ -133,9 +136,10 @@ internal static class StructuredOps
                 }
 
                 var seen = new HashSet<PathElement>();
-                foreach (var item in items)
+                for (var i = 0; i < items.Count; i++)
                 {
-                    var pe = ItemElement(list, item, path);
+                    var item = items[i];
+                    var pe = ItemElement(list, item, path, i);
                     if (!seen.Add(pe))
                     {
                         throw Error(path, $"duplicate entries for key {pe}");
@@ -280,9 +284,10 @@ internal static class StructuredOps
     {
         var rightItems = new Dictionary<PathElement, JsonNode?>();
         var rightOrder = new List<PathElement>();
-        foreach (var item in right ?? [])
+        for (var i = 0; i < (right?.Count ?? 0); i++)
         {
-            var pe = ItemElement(list, item, path);
+            var item = right![i];
+            var pe = ItemElement(list, item, path, i);
             if (rightItems.TryAdd(pe, item))
             {
                 rightOrder.Add(pe);
@@ -290,9 +295,10 @@ internal static class StructuredOps
         }
 
         var seenLeft = new HashSet<PathElement>();
-        foreach (var item in left ?? [])
+        for (var i = 0; i < (left?.Count ?? 0); i++)
         {
-            var pe = ItemElement(list, item, path);
+            var item = left![i];
+            var pe = ItemElement(list, item, path, i);
             if (!seenLeft.Add(pe))
             {
                 continue;
@@ -427,9 +433,10 @@ internal static class StructuredOps
     {
         var leftItems = new Dictionary<PathElement, JsonNode?>();
         var leftOrder = new List<PathElement>();
-        foreach (var item in left ?? [])
+        for (var i = 0; i < (left?.Count ?? 0); i++)
         {
-            var pe = ItemElement(list, item, path);
+            var item = left![i];
+            var pe = ItemElement(list, item, path, i);
             if (leftItems.TryAdd(pe, item))
             {
                 leftOrder.Add(pe);
@@ -438,9 +445,10 @@ internal static class StructuredOps
 
         var result = new JsonArray();
         var seenRight = new HashSet<PathElement>();
-        foreach (var item in right ?? [])
+        for (var i = 0; i < (right?.Count ?? 0); i++)
         {
-            var pe = ItemElement(list, item, path);
+            var item = right![i];
+            var pe = ItemElement(list, item, path, i);
             if (!seenRight.Add(pe))
             {
                 throw Error(path, $"duplicate entries for key {pe}");
@@ -491,9 +499,10 @@ internal static class StructuredOps
                 }
 
                 var kept = new JsonArray();
-                foreach (var item in items)
+                for (var i = 0; i < items.Count; i++)
                 {
-                    var pe = ItemElement(list, item, path);
+                    var item = items[i];
+                    var pe = ItemElement(list, item, path, i);
                     if (toRemove.HasMember(pe))
                     {
                         continue;
