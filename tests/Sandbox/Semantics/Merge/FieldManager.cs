@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 
 namespace GuardDutyCoverage.Sandbox.Semantics;
@@ -14,17 +15,16 @@ public sealed class FieldManager : IFieldManager
     /// <summary>The identity of the entry that takes over an object's fields when it is first applied to without managedFields.</summary>
     public const string BeforeFirstApplyManager = "before-first-apply";
 
-    /// <summary>Update entries kept before the oldest are merged into one "ancient-changes" entry per apiVersion.</summary>
+    /// <summary>At most this many Update entries are kept; beyond it the oldest merge into one "ancient-changes" entry per apiVersion.</summary>
     public const int MaxUpdateManagers = 10;
 
     private const string AncientChangesManager = "ancient-changes";
 
     // Paths nobody owns: the metadata the server manages and the type information.
-    private static readonly string[][] StrippedPaths =
+    private static readonly ImmutableArray<string> StrippedPaths =
     [
-        ["apiVersion"], ["kind"], ["metadata"], ["metadata", "name"], ["metadata", "namespace"], ["metadata", "creationTimestamp"],
-        ["metadata", "selfLink"], ["metadata", "uid"], ["metadata", "clusterName"], ["metadata", "generation"],
-        ["metadata", "managedFields"], ["metadata", "resourceVersion"],
+        "apiVersion", "kind", "metadata", "metadata.name", "metadata.namespace", "metadata.creationTimestamp", "metadata.selfLink",
+        "metadata.uid", "metadata.clusterName", "metadata.generation", "metadata.managedFields", "metadata.resourceVersion",
     ];
 
     private readonly StructureCatalog structures = new();
@@ -390,7 +390,7 @@ public sealed class FieldManager : IFieldManager
         var set = new FieldSet();
         foreach (var path in StrippedPaths)
         {
-            set.Insert(path.Select(PathElement.Field).ToList());
+            set.Insert(path.Split('.').Select(PathElement.Field).ToList());
         }
 
         return set;

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 
 namespace GuardDutyCoverage.Sandbox.Semantics;
@@ -127,7 +128,7 @@ internal static class BuiltinSchemas
         P("procMount", Str),
         P("seccompProfile", Struct(Always("type", Str), P("localhostProfile", Str))));
 
-    private static readonly FieldSchema[] ContainerFields =
+    private static readonly ImmutableArray<FieldSchema> ContainerFields =
     [
         Always("name", Str),
         F("image", Str),
@@ -154,7 +155,7 @@ internal static class BuiltinSchemas
         F("tty", Bool),
     ];
 
-    private static readonly MapSchema Container = Struct(ContainerFields);
+    private static readonly MapSchema Container = Struct([.. ContainerFields]);
 
     private static readonly MapSchema EphemeralContainer = Struct([.. ContainerFields, F("targetContainerName", Str)]);
 
@@ -396,7 +397,7 @@ internal static class BuiltinSchemas
 
     private static readonly MapSchema RoleBinding = Kind(Atomic("subjects"), Always("roleRef", RoleRef));
 
-    private static readonly FieldSchema[] WebhookFields =
+    private static readonly ImmutableArray<FieldSchema> WebhookFields =
     [
         Always("name", Str),
         Always("clientConfig", Struct(
@@ -414,7 +415,7 @@ internal static class BuiltinSchemas
         Merge("matchConditions", Struct(Always("name", Str), Always("expression", Str)), "name"),
     ];
 
-    private static readonly MapSchema ValidatingWebhookConfiguration = Kind(Merge("webhooks", Struct(WebhookFields), "name"));
+    private static readonly MapSchema ValidatingWebhookConfiguration = Kind(Merge("webhooks", Struct([.. WebhookFields]), "name"));
 
     private static readonly MapSchema MutatingWebhookConfiguration = Kind(
         Merge("webhooks", Struct([.. WebhookFields, P("reinvocationPolicy", Str)]), "name"));

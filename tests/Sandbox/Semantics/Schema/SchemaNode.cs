@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.Json.Nodes;
 
 namespace GuardDutyCoverage.Sandbox.Semantics;
@@ -23,7 +24,7 @@ internal sealed class MapSchema : SchemaNode
 {
     public MapSchema(IEnumerable<FieldSchema> fields, SchemaNode? elementType, bool atomic, SchemaNode? undeclaredFieldType = null)
     {
-        Fields = fields.ToDictionary(f => f.Name, StringComparer.Ordinal);
+        Fields = fields.ToFrozenDictionary(f => f.Name, StringComparer.Ordinal);
         ElementType = elementType;
         Atomic = atomic;
         UndeclaredFieldType = undeclaredFieldType;
@@ -79,7 +80,7 @@ internal sealed class ListSchema(SchemaNode elementType, ListType type, IReadOnl
     public IReadOnlyList<string> Keys { get; } = keys ?? [];
 
     /// <summary>Defaults of key fields an item may omit (for example a container port's protocol, TCP).</summary>
-    public IReadOnlyDictionary<string, JsonNode> KeyDefaults { get; } = keyDefaults ?? new Dictionary<string, JsonNode>();
+    public IReadOnlyDictionary<string, JsonNode> KeyDefaults { get; } = (keyDefaults ?? new Dictionary<string, JsonNode>()).ToFrozenDictionary(StringComparer.Ordinal);
 }
 
 /// <summary>

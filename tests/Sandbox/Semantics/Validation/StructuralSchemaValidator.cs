@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -19,14 +20,13 @@ namespace GuardDutyCoverage.Sandbox.Semantics;
 /// </remarks>
 public sealed class StructuralSchemaValidator : ISchemaValidator
 {
-    private static readonly string[] MetaFields = ["apiVersion", "kind", "metadata"];
+    private static readonly FrozenSet<string> MetaFields = FrozenSet.Create(StringComparer.Ordinal, "apiVersion", "kind", "metadata");
 
-    private static readonly HashSet<string> ObjectMetaFields =
-    [
+    private static readonly FrozenSet<string> ObjectMetaFields = FrozenSet.Create(
+        StringComparer.Ordinal,
         "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
         "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers",
-        "managedFields", "clusterName",
-    ];
+        "managedFields", "clusterName");
 
     private readonly ConcurrentDictionary<string, Regex> patterns = new(StringComparer.Ordinal);
 
