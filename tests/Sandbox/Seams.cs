@@ -72,8 +72,12 @@ public interface IFieldManager
 /// <summary>The applied object (with managedFields) or, when another manager owns a field with another value, the conflicts.</summary>
 public sealed record ApplyOutcome(JsonObject? Result, IReadOnlyList<ApplyConflict> Conflicts);
 
-/// <summary>A field owned by another manager: field path like <c>.spec.template.spec.containers[name="x"].image</c>.</summary>
-public sealed record ApplyConflict(string Manager, string ApiVersion, string Field);
+/// <summary>
+/// A field owned by another manager: field path like <c>.spec.template.spec.containers[name="x"].image</c>.
+/// <paramref name="Operation"/> and <paramref name="Subresource"/> are those of the other manager's managedFields
+/// entry; the conflict message names an Update manager with its apiVersion and an Apply manager without.
+/// </summary>
+public sealed record ApplyConflict(string Manager, string ApiVersion, string Field, string Operation = "Update", string? Subresource = null);
 
 /// <summary>The authenticated user of a request.</summary>
 public sealed record UserInfo(string Name, IReadOnlyList<string> Groups, string? Uid = null);
