@@ -12,7 +12,7 @@ public static class CommandLine
         var root = new RootCommand("GuardDuty Coverage Operator: declare, check and explain GuardDuty EKS Runtime Monitoring coverage.");
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(CrdCommand());
-        root.Subcommands.Add(DiagnoseCommand.Create());
+        root.Subcommands.Add(DiagnoseCommand.Create(LiveDiagnosis.Source));
         root.Subcommands.Add(CoverageCommands.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
