@@ -21,6 +21,13 @@ public sealed class SandboxOptions
         [DefaultAdminToken] = new UserInfo("admin", ["system:masters", "system:authenticated"]),
     };
 
+    /// <summary>
+    /// Who a request without an Authorization header is: <c>system:anonymous</c> in <c>system:unauthenticated</c>, as
+    /// kube-apiserver with anonymous auth; null answers such requests 401. kubectl sends no bearer token over plain HTTP,
+    /// so with the default (no <see cref="Authorizer"/>) kubectl is served as this user. An unknown token is always 401.
+    /// </summary>
+    public UserInfo? AnonymousUser { get; init; } = new UserInfo("system:anonymous", ["system:unauthenticated"]);
+
     /// <summary>How many events of each resource the watch cache keeps; watches from older RVs get 410 Expired.</summary>
     public int WatchWindow { get; init; } = 1000;
 

@@ -85,13 +85,14 @@ internal sealed partial class ApiHandler
     private UserInfo? Authenticate(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (header.Length == 0)
         {
-            var token = header[7..].Trim();
-            if (_options.Users.TryGetValue(token, out var user))
-            {
-                return user;
-            }
+            return _options.AnonymousUser;
+        }
+
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && _options.Users.TryGetValue(header[7..].Trim(), out var user))
+        {
+            return user;
         }
 
         return null;
