@@ -32,21 +32,25 @@ internal sealed partial class ApiHandler
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
         http.Response.Headers.CacheControl = "no-cache, private";
-        await http.Response.StartAsync(request.Aborted).ConfigureAwait(false);
         if (start.Subscription is null)
         {
             // Too old for the watch cache: HTTP 200 and a single ERROR event (k8s-golden 35).
+            await http.Response.StartAsync(request.Aborted).ConfigureAwait(false);
             var status = ApiErrors.Status(410, "Expired", $"too old resource version: {fromRv} ({start.TooOldStart})", null);
             await WriteLineAsync(http.Response.Body, WatchMessage.Event("ERROR", status.ToJsonString()).Line!, request.Aborted).ConfigureAwait(false);
             return;
         }
 
+        // Timers start before the response headers go out, so a client that has the headers can rely on them.
         using var subscription = start.Subscription;
         using var deadline = new CancellationTokenSource(timeout, Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, request.Aborted);
         var watchDeadline = Time.GetUtcNow() + timeout;
         using var bookmarkTimer = bookmarks ? Time.CreateTimer(_ => EnqueueBookmark(subscription), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) : null;
-        ScheduleBookmark(bookmarkTimer, watchDeadline);
+        ScheduleBookmark(bookmarkTimer, watchDeadline, null);
+        await http.Response.StartAsync(request.Aborted).ConfigureAwait(false);
+        // Writes take only the client's token: cancelling a write in flight makes Kestrel abort the connection,
+        // and a timeout must end the stream cleanly.
         var body = http.Response.Body;
         await body.FlushAsync(request.Aborted).ConfigureAwait(false);
         try
@@ -66,14 +70,14 @@ internal sealed partial class ApiHandler
                         return;
                     }
 
-                    await WriteLineAsync(body, message.Line!, linked.Token).ConfigureAwait(false);
+                    await WriteLineAsync(body, message.Line!, request.Aborted).ConfigureAwait(false);
                     if (message.Line!.StartsWith("{\"type\":\"BOOKMARK\"", StringComparison.Ordinal))
                     {
-                        ScheduleBookmark(bookmarkTimer, watchDeadline);
+                        ScheduleBookmark(bookmarkTimer, watchDeadline, Time.GetUtcNow());
                     }
                 }
 
-                await body.FlushAsync(linked.Token).ConfigureAwait(false);
+                await body.FlushAsync(request.Aborted).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested || request.Aborted.IsCancellationRequested)
@@ -83,7 +87,7 @@ internal sealed partial class ApiHandler
     }
 
     /// <summary>kube-apiserver sends a bookmark every interval and once 2s before the watch times out, if that is still ahead.</summary>
-    private void ScheduleBookmark(ITimer? timer, DateTimeOffset deadline)
+    private void ScheduleBookmark(ITimer? timer, DateTimeOffset deadline, DateTimeOffset? lastSent)
     {
         if (timer is null)
         {
@@ -98,7 +102,7 @@ internal sealed partial class ApiHandler
             next = beforeTimeout;
         }
 
-        if (next < now)
+        if (next < now || (lastSent is not null && next <= lastSent))
         {
             timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             return;
