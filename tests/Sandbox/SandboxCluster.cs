@@ -84,8 +84,8 @@ public sealed class SandboxCluster : IObjectReader
             BuiltinDefaults.PrepareForCreate(resource, copy);
         }
 
-        var result = Store.Put(key, Normalize(resource, copy));
-        var stored = result.Object!;
+        var result = Store.Put(key, resource.ToStorage(Normalize(resource, copy)));
+        var stored = resource.Present(result.Object!);
         if (resource.Group == "apiextensions.k8s.io" && resource.Resource == "customresourcedefinitions")
         {
             stored = EstablishCrd(stored);
@@ -128,14 +128,15 @@ public sealed class SandboxCluster : IObjectReader
     public JsonObject? Get(string apiVersion, string kind, string? @namespace, string name)
     {
         var resource = Resolve(apiVersion, kind);
-        return Store.Get(Key(resource, resource.Info.Namespaced ? @namespace ?? "default" : string.Empty, name));
+        var stored = Store.Get(Key(resource, resource.Info.Namespaced ? @namespace ?? "default" : string.Empty, name));
+        return stored is null ? null : resource.Present(stored);
     }
 
     public IReadOnlyList<JsonObject> List(string apiVersion, string kind, string? @namespace = null)
     {
         var resource = Resolve(apiVersion, kind);
         var filter = @namespace is null ? ObjectFilter.All : ObjectFilter.All with { Namespace = @namespace };
-        return Store.List(new ResourceKey(resource.Group, resource.Resource), filter, sorted: true).Items;
+        return Store.List(resource.StorageKey, filter, sorted: true).Items.Select(resource.Present).ToList();
     }
 
     /// <summary>Removes an object at once (finalizers ignored), emitting DELETED. Returns false when absent.</summary>
@@ -157,7 +158,7 @@ public sealed class SandboxCluster : IObjectReader
     JsonObject? IObjectReader.Get(string group, string resource, string? @namespace, string name) => ((IObjectReader)Store).Get(group, resource, @namespace, name);
 
     internal static ObjectKey Key(ServedResource resource, string @namespace, string name) =>
-        new(new ResourceKey(resource.Group, resource.Resource), @namespace, name);
+        new(resource.StorageKey, @namespace, name);
 
     /// <summary>Key order as the real server writes it: sorted for custom resources, kind/apiVersion/metadata first otherwise.</summary>
     internal static JsonObject Normalize(ServedResource resource, JsonObject obj)

@@ -71,7 +71,7 @@ public sealed class TableTests
     [Fact]
     public async Task Built_in_tables_have_name_and_age_and_the_usual_namespace_and_pod_columns()
     {
-        await using var sandbox = await SandboxServer.StartAsync();
+        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { TimeProvider = WatchTests.NewClock() });
         using var http = new SandboxHttp(sandbox);
         var namespaces = (await http.GetAsync("api/v1/namespaces/kube-system", TableAccept)).Object;
         Assert.Equal(["Name", "Status", "Age"], ((JsonArray)namespaces["columnDefinitions"]!).Select(c => (string)c!["name"]!));

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
+using GuardDutyCoverage.Sandbox.Json;
 using GuardDutyCoverage.Sandbox.Storage;
 
 namespace GuardDutyCoverage.Sandbox.Http;
@@ -27,7 +29,12 @@ internal sealed partial class ApiHandler
         }
 
         var bookmarks = request.QueryFlag("allowWatchBookmarks");
-        var start = Store.Watch(new ResourceKey(resource.Group, resource.Resource), filter, fromRv, resource.ApiVersion, resource.Kind);
+        var versionMarker = $"\"apiVersion\":\"{resource.ApiVersion}\"";
+        string Present(string stored) =>
+            !resource.ConvertsFields && stored.Contains(versionMarker, StringComparison.Ordinal)
+                ? stored
+                : JsonUtil.Serialize(resource.Present((JsonObject)JsonNode.Parse(stored)!));
+        var start = Store.Watch(resource.StorageKey, filter, fromRv, resource.ApiVersion, resource.Kind, Present);
         var http = request.Http;
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";

@@ -179,13 +179,13 @@ internal sealed partial class ApiHandler
             return;
         }
 
-        var result = Store.Create(key, obj);
+        var result = Store.Create(key, resource.ToStorage(obj));
         if (result.Error == CommitError.AlreadyExists)
         {
             throw ApiErrors.AlreadyExists(resource, name);
         }
 
-        var created = result.Object!;
+        var created = resource.Present(result.Object!);
         if (IsCrd(resource))
         {
             // The response shows the CRD as written; the establishing controller updates it right after (k8s-golden 04, 05).
@@ -328,7 +328,7 @@ internal sealed partial class ApiHandler
                 return;
             }
 
-            var result = Store.Create(key, created);
+            var result = Store.Create(key, resource.ToStorage(created));
             if (result.Error == CommitError.AlreadyExists)
             {
                 throw ApiErrors.Conflict(resource, request.Name!);
@@ -339,7 +339,7 @@ internal sealed partial class ApiHandler
                 _cluster.EstablishCrd(result.Object!);
             }
 
-            await WriteJsonAsync(request.Http, 201, result.Object!).ConfigureAwait(false);
+            await WriteJsonAsync(request.Http, 201, resource.Present(result.Object!)).ConfigureAwait(false);
             return;
         }
 
@@ -401,11 +401,13 @@ internal sealed partial class ApiHandler
         var dryRun = request.DryRun;
         for (var attempt = 0; ; attempt++)
         {
-            var (current, currentRv) = Store.GetWithRv(key);
-            if (current is null)
+            var (stored, currentRv) = Store.GetWithRv(key);
+            if (stored is null)
             {
                 throw ApiErrors.NotFound(resource, name);
             }
+
+            var current = resource.Present(stored);
 
             // The client pins a resourceVersion only if its body carries one, so the input has none of its own.
             var input = JsonUtil.Clone(current);
@@ -458,7 +460,7 @@ internal sealed partial class ApiHandler
             CommitResult result;
             var finishingDeletion = JsonUtil.GetString(updated, "metadata", "deletionTimestamp") is not null
                 && (updated["metadata"]?["finalizers"] as JsonArray ?? []).Count == 0;
-            result = finishingDeletion ? Store.Delete(key, currentRv) : Store.Update(key, updated, currentRv);
+            result = finishingDeletion ? Store.Delete(key, currentRv) : Store.Update(key, resource.ToStorage(updated), currentRv);
             if (result.Error == CommitError.Conflict)
             {
                 if (!string.IsNullOrEmpty(requestedRv) || attempt >= MaxUpdateAttempts)
@@ -479,7 +481,7 @@ internal sealed partial class ApiHandler
                 _cluster.EstablishCrd(result.Object!);
             }
 
-            await WriteJsonAsync(request.Http, 200, result.Object!).ConfigureAwait(false);
+            await WriteJsonAsync(request.Http, 200, resource.Present(result.Object!)).ConfigureAwait(false);
             return;
         }
     }
@@ -688,11 +690,13 @@ internal sealed partial class ApiHandler
         }
 
         var key = SandboxCluster.Key(resource, request.Namespace ?? string.Empty, name);
-        var (current, currentRv) = Store.GetWithRv(key);
-        if (current is null)
+        var (stored, currentRv) = Store.GetWithRv(key);
+        if (stored is null)
         {
             throw ApiErrors.NotFound(resource, name);
         }
+
+        var current = resource.Present(stored);
 
         var uid = JsonUtil.GetString(current, "metadata", "uid");
         if (JsonUtil.GetString(options, "preconditions", "uid") is { Length: > 0 } wantedUid && wantedUid != uid)
@@ -727,13 +731,13 @@ internal sealed partial class ApiHandler
             var marked = JsonUtil.Clone(current);
             JsonUtil.Metadata(marked)["deletionTimestamp"] = now;
             JsonUtil.Metadata(marked)["deletionGracePeriodSeconds"] = 0;
-            var updated = Store.Update(key, SandboxCluster.Normalize(resource, marked), currentRv);
+            var updated = Store.Update(key, resource.ToStorage(SandboxCluster.Normalize(resource, marked)), currentRv);
             if (updated.Error != CommitError.None)
             {
                 throw updated.Error == CommitError.NotFound ? ApiErrors.NotFound(resource, name) : ApiErrors.Conflict(resource, name);
             }
 
-            await WriteJsonAsync(request.Http, 200, updated.Object!).ConfigureAwait(false);
+            await WriteJsonAsync(request.Http, 200, resource.Present(updated.Object!)).ConfigureAwait(false);
             return;
         }
 
@@ -746,7 +750,7 @@ internal sealed partial class ApiHandler
                 throw ApiErrors.NotFound(resource, name);
             }
 
-            deleted = result.Object!;
+            deleted = resource.Present(result.Object!);
         }
 
         if (resource.ReturnsDeletedObject)
@@ -842,7 +846,7 @@ internal sealed partial class ApiHandler
         var resource = request.Resource;
         var dryRun = request.DryRun;
         var filter = Filter(request);
-        var (items, _) = Store.List(new ResourceKey(resource.Group, resource.Resource), filter, sorted: true);
+        var items = Store.List(resource.StorageKey, filter, sorted: true).Items.Select(resource.Present).ToList();
         var deleted = new JsonArray();
         foreach (var item in items)
         {
@@ -860,14 +864,14 @@ internal sealed partial class ApiHandler
                 var marked = JsonUtil.Clone(item);
                 JsonUtil.Metadata(marked)["deletionTimestamp"] ??= JsonUtil.FormatTime(Time.GetUtcNow());
                 JsonUtil.Metadata(marked)["deletionGracePeriodSeconds"] = 0;
-                if (Store.Update(key, marked, 0).Object is { } updated)
+                if (Store.Update(key, resource.ToStorage(marked), 0).Object is { } updated)
                 {
-                    deleted.Add(updated);
+                    deleted.Add(resource.Present(updated));
                 }
             }
             else if (Store.Delete(key, 0).Object is { } removed)
             {
-                deleted.Add(removed);
+                deleted.Add(resource.Present(removed));
             }
         }
 
@@ -887,6 +891,18 @@ internal sealed partial class ApiHandler
         var review = await ReadObjectAsync(request).ConfigureAwait(false);
         CheckTypeMeta(request.Resource, review);
         var spec = review["spec"] as JsonObject ?? new JsonObject();
+        if (request.Resource.Resource == "tokenreviews")
+        {
+            await TokenReviewAsync(request, review, spec).ConfigureAwait(false);
+            return;
+        }
+
+        if (request.Resource.Resource == "localsubjectaccessreviews"
+            && JsonUtil.GetString(spec, "resourceAttributes", "namespace") is { } reviewNamespace && reviewNamespace != request.Namespace)
+        {
+            throw ApiErrors.BadRequest($"spec.resourceAttributes.namespace must match namespace: {request.Namespace}");
+        }
+
         UserInfo subject;
         if (request.Resource.Resource == "selfsubjectaccessreviews")
         {
@@ -952,6 +968,40 @@ internal sealed partial class ApiHandler
             ["kind"] = request.Resource.Kind,
             ["apiVersion"] = request.Resource.ApiVersion,
             ["metadata"] = metadata,
+            ["spec"] = spec.DeepClone(),
+            ["status"] = status,
+        };
+        await WriteJsonAsync(request.Http, 201, response).ConfigureAwait(false);
+    }
+
+    /// <summary>TokenReview: authenticates the token against the sandbox's users.</summary>
+    private async Task TokenReviewAsync(ApiRequest request, JsonObject review, JsonObject spec)
+    {
+        var token = JsonUtil.GetString(spec, "token") ?? string.Empty;
+        var status = new JsonObject();
+        if (_options.Users.TryGetValue(token, out var user))
+        {
+            status["authenticated"] = true;
+            var userObject = new JsonObject { ["username"] = user.Name };
+            if (user.Uid is not null)
+            {
+                userObject["uid"] = user.Uid;
+            }
+
+            userObject["groups"] = new JsonArray(user.Groups.Select(g => (JsonNode?)JsonValue.Create(g)).ToArray());
+            status["user"] = userObject;
+        }
+        else
+        {
+            status["user"] = new JsonObject();
+            status["error"] = "invalid bearer token";
+        }
+
+        var response = new JsonObject
+        {
+            ["kind"] = "TokenReview",
+            ["apiVersion"] = request.Resource.ApiVersion,
+            ["metadata"] = new JsonObject { ["creationTimestamp"] = null },
             ["spec"] = spec.DeepClone(),
             ["status"] = status,
         };

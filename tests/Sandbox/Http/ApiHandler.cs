@@ -367,7 +367,7 @@ internal sealed partial class ApiHandler
     private async Task GetAsync(ApiRequest request)
     {
         var key = SandboxCluster.Key(request.Resource, request.Namespace ?? string.Empty, request.Name!);
-        var obj = Store.Get(key) ?? throw ApiErrors.NotFound(request.Resource, request.Name!);
+        var obj = request.Resource.Present(Store.Get(key) ?? throw ApiErrors.NotFound(request.Resource, request.Name!));
         if (WantsTable(request.Http))
         {
             var table = TableBuilder.Build(request.Resource, [obj], JsonUtil.GetString(obj, "metadata", "resourceVersion") ?? string.Empty, null, Time.GetUtcNow(), IncludeMode(request));
@@ -378,15 +378,18 @@ internal sealed partial class ApiHandler
         await WriteJsonAsync(request.Http, 200, obj).ConfigureAwait(false);
     }
 
-    private ObjectFilter Filter(ApiRequest request) => new(
+    private static ObjectFilter Filter(ApiRequest request) => new(
         request.Namespace,
         LabelSelector.Parse(request.Query("labelSelector")),
-        FieldSelector.Parse(request.Query("fieldSelector"), ObjectFilter.SupportedFields(request.Resource.Group, request.Resource.Resource, request.Resource.Info.Namespaced)));
+        FieldSelector.Parse(request.Query("fieldSelector"), ObjectFilter.SupportedFields(request.Resource.Group, request.Resource.Resource, request.Resource.Info.Namespaced)))
+    {
+        View = request.Resource.ConvertsFields ? stored => request.Resource.Present((JsonObject)stored.DeepClone()) : null,
+    };
 
     private async Task ListAsync(ApiRequest request)
     {
         var resource = request.Resource;
-        var resourceKey = new ResourceKey(resource.Group, resource.Resource);
+        var resourceKey = resource.StorageKey;
         var filter = Filter(request);
         var rvText = request.Query("resourceVersion");
         var match = request.Query("resourceVersionMatch");
@@ -447,6 +450,7 @@ internal sealed partial class ApiHandler
             (items, listRv) = Store.List(resourceKey, filter, sorted: true);
         }
 
+        items = items.Select(resource.Present).ToList();
         if (startAfter is not null)
         {
             items = items.Where(o => string.CompareOrdinal(ItemKey(o), startAfter) > 0).ToList();

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using GuardDutyCoverage.Sandbox.Json;
 
 namespace GuardDutyCoverage.Sandbox.Resources;
 
@@ -21,8 +22,34 @@ internal sealed record ServedResource(
     bool AllowUnconditionalUpdate,
     bool CreateOnly = false,
     IReadOnlyList<PrinterColumn>? PrinterColumns = null,
-    string? CrdName = null)
+    string? CrdName = null,
+    StorageConverter? Converter = null)
 {
+    /// <summary>Where objects live: versions of a resource share storage, and events.k8s.io events are core events.</summary>
+    public Storage.ResourceKey StorageKey => Converter?.StorageKey ?? new Storage.ResourceKey(Info.Group, Info.Resource);
+
+    /// <summary>The stored object as this resource's version presents it.</summary>
+    public JsonObject Present(JsonObject stored)
+    {
+        if (Converter is not null)
+        {
+            return Converter.FromStorage(stored, ApiVersion);
+        }
+
+        if (stored["apiVersion"] is JsonValue version && version.TryGetValue<string>(out var text) && text != ApiVersion)
+        {
+            stored["apiVersion"] = ApiVersion;
+        }
+
+        return stored;
+    }
+
+    /// <summary>A presented object as storage keeps it.</summary>
+    public JsonObject ToStorage(JsonObject presented) => Converter?.ToStorage(presented) ?? presented;
+
+    /// <summary>Whether presenting changes more than the apiVersion (then selectors must see the presented form).</summary>
+    public bool ConvertsFields => Converter is not null;
+
     public string Group => Info.Group;
 
     public string Resource => Info.Resource;

@@ -251,19 +251,19 @@ internal sealed class ObjectStore : IObjectReader
     }
 
     /// <summary>Starts a watch: replays the window from <paramref name="fromRv"/>, or sends the current state as ADDED when null.</summary>
-    public WatchStart Watch(ResourceKey resource, ObjectFilter filter, long? fromRv, string apiVersion, string kind)
+    public WatchStart Watch(ResourceKey resource, ObjectFilter filter, long? fromRv, string apiVersion, string kind, Func<string, string>? present = null)
     {
         lock (_gate)
         {
             var state = State(resource);
-            var subscription = new WatchSubscription(this, resource, filter, apiVersion, kind);
+            var subscription = new WatchSubscription(this, resource, filter, apiVersion, kind, present);
             if (fromRv is null)
             {
                 foreach (var stored in state.Objects.Values.OrderBy(o => o.Sequence))
                 {
                     if (filter.Matches(stored.Parsed))
                     {
-                        subscription.Enqueue(WatchMessage.Event("ADDED", stored.Json));
+                        subscription.Enqueue(subscription.Event("ADDED", stored.Json));
                     }
                 }
             }
@@ -440,9 +440,12 @@ internal sealed class WatchSubscription : IDisposable
     private readonly ObjectStore _store;
     private readonly Channel<WatchMessage> _channel = Channel.CreateUnbounded<WatchMessage>(new UnboundedChannelOptions { SingleReader = true });
 
-    public WatchSubscription(ObjectStore store, ResourceKey resource, ObjectFilter filter, string apiVersion, string kind)
+    private readonly Func<string, string>? _present;
+
+    public WatchSubscription(ObjectStore store, ResourceKey resource, ObjectFilter filter, string apiVersion, string kind, Func<string, string>? present)
     {
         _store = store;
+        _present = present;
         Resource = resource;
         Filter = filter;
         ApiVersion = apiVersion;
@@ -461,6 +464,9 @@ internal sealed class WatchSubscription : IDisposable
 
     public void Enqueue(WatchMessage message) => _channel.Writer.TryWrite(message);
 
+    /// <summary>An object event as this watcher's resource version presents the stored object.</summary>
+    public WatchMessage Event(string type, string storedJson) => WatchMessage.Event(type, _present?.Invoke(storedJson) ?? storedJson);
+
     /// <summary>Turns a change into what this watcher sees, as the watch cache does with selectors.</summary>
     public void Deliver(StoredEvent change)
     {
@@ -468,18 +474,18 @@ internal sealed class WatchSubscription : IDisposable
         var previous = change.Previous is not null && Filter.Matches(change.Previous);
         if (current && !previous)
         {
-            Enqueue(WatchMessage.Event("ADDED", change.ObjectJson));
+            Enqueue(Event("ADDED", change.ObjectJson));
         }
         else if (current)
         {
-            Enqueue(WatchMessage.Event("MODIFIED", change.ObjectJson));
+            Enqueue(Event("MODIFIED", change.ObjectJson));
         }
         else if (previous)
         {
             // The previous content with the RV of the change, as kube-apiserver's watch cache sends it.
             var old = (JsonObject)change.Previous!.DeepClone();
             JsonUtil.Metadata(old)["resourceVersion"] = change.Rv.ToString(CultureInfo.InvariantCulture);
-            Enqueue(WatchMessage.Event("DELETED", JsonUtil.Serialize(old)));
+            Enqueue(Event("DELETED", JsonUtil.Serialize(old)));
         }
     }
 

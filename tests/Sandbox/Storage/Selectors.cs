@@ -270,8 +270,12 @@ internal sealed record ObjectFilter(string? Namespace, LabelSelector Labels, Fie
 {
     public static ObjectFilter All { get; } = new(null, LabelSelector.Everything, FieldSelector.Everything);
 
-    public bool Matches(JsonObject obj)
+    /// <summary>How the client sees a stored object (converted resources), when selectors must match that view.</summary>
+    public Func<JsonObject, JsonObject>? View { get; init; }
+
+    public bool Matches(JsonObject stored)
     {
+        var obj = View is null ? stored : View(stored);
         if (Namespace is not null && (JsonUtil.GetString(obj, "metadata", "namespace") ?? string.Empty) != Namespace)
         {
             return false;

@@ -195,6 +195,15 @@ internal static class TableBuilder
                 new Column("Node Selector", "string", string.Empty, "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/", 0, (o, _) => NodeSelector(o)),
                 age,
             ],
+            ("", "events") or ("events.k8s.io", "events") =>
+            [
+                new Column("Last Seen", "string", string.Empty, "The time at which the most recent occurrence of this event was recorded.", 0, (o, now) => EventLastSeen(o, now)),
+                new Column("Type", "string", string.Empty, "Type of this event (Normal, Warning), new types could be added in the future", 0, (o, _) => JsonUtil.GetString(o, "type")),
+                new Column("Reason", "string", string.Empty, "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", 0, (o, _) => JsonUtil.GetString(o, "reason")),
+                new Column("Object", "string", string.Empty, "The object that this event is about.", 0, (o, _) => EventObject(o)),
+                new Column("Message", "string", string.Empty, "A human-readable description of the status of this operation.", 0, (o, _) => JsonUtil.GetString(o, "message") ?? JsonUtil.GetString(o, "note")),
+                name with { Priority = 1 },
+            ],
             _ => [name, age],
         };
     }
@@ -241,6 +250,19 @@ internal static class TableBuilder
             default:
                 return null;
         }
+    }
+
+    private static string EventLastSeen(JsonObject ev, DateTimeOffset now)
+    {
+        var last = JsonUtil.GetString(ev, "lastTimestamp") ?? JsonUtil.GetString(ev, "deprecatedLastTimestamp")
+            ?? JsonUtil.GetString(ev, "series", "lastObservedTime") ?? JsonUtil.GetString(ev, "eventTime");
+        return JsonUtil.TryParseTime(last, out var time) ? HumanDuration(now - time) : "<unknown>";
+    }
+
+    private static string EventObject(JsonObject ev)
+    {
+        var reference = ev["involvedObject"] ?? ev["regarding"];
+        return $"{(JsonUtil.GetString(reference, "kind") ?? string.Empty).ToLowerInvariant()}/{JsonUtil.GetString(reference, "name")}";
     }
 
     private static string PodReady(JsonObject pod)
