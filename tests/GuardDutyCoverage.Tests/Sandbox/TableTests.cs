@@ -84,4 +84,25 @@ public sealed class TableTests
         var leases = (await http.GetAsync("apis/coordination.k8s.io/v1/namespaces/default/leases", TableAccept)).Object;
         Assert.Equal(["Name", "Age"], ((JsonArray)leases["columnDefinitions"]!).Select(c => (string)c!["name"]!));
     }
+
+    [Fact]
+    public async Task Watches_with_the_Table_accept_header_stream_one_row_tables_and_protobuf_only_is_406()
+    {
+        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { TimeProvider = WatchTests.NewClock() });
+        using var http = new SandboxHttp(sandbox);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/namespaces/default/configmaps?watch=true");
+        request.Headers.TryAddWithoutValidation("Accept", TableAccept);
+        using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        await http.PostAsync("api/v1/namespaces/default/configmaps", WatchTests.ConfigMap("c"));
+        var line = await reader.ReadLineAsync().WaitAsync(SandboxHttp.Patience);
+        var added = JsonNode.Parse(line!)!;
+        Assert.Equal(("ADDED", "Table"), ((string)added["type"]!, (string)added["object"]!["kind"]!));
+        Assert.Equal(JsonNode.Parse("""["c","0s"]"""), added["object"]!["rows"]![0]!["cells"], JsonNode.DeepEquals);
+
+        var protobuf = await http.GetAsync("api/v1/namespaces", accept: "application/vnd.kubernetes.protobuf");
+        Assert.Equal(406, protobuf.Status);
+        Assert.Equal("NotAcceptable", (string)protobuf.Object["reason"]!);
+        Assert.Equal(200, (await http.GetAsync("api/v1/namespaces", accept: "application/vnd.kubernetes.protobuf, */*")).Status);
+    }
 }

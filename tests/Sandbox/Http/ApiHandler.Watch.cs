@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Sandbox.Json;
 using GuardDutyCoverage.Sandbox.Storage;
+using GuardDutyCoverage.Sandbox.Tables;
 
 namespace GuardDutyCoverage.Sandbox.Http;
 
@@ -30,10 +31,23 @@ internal sealed partial class ApiHandler
 
         var bookmarks = request.QueryFlag("allowWatchBookmarks");
         var versionMarker = $"\"apiVersion\":\"{resource.ApiVersion}\"";
-        string Present(string stored) =>
-            !resource.ConvertsFields && stored.Contains(versionMarker, StringComparison.Ordinal)
+        var asTable = WantsTable(request.Http);
+        var include = IncludeMode(request);
+        string Present(string stored)
+        {
+            if (asTable)
+            {
+                // kubectl get --watch: every event carries a one-row Table, as the server prints it.
+                var obj = resource.Present((JsonObject)JsonNode.Parse(stored)!);
+                var rv = JsonUtil.GetString(obj, "metadata", "resourceVersion") ?? string.Empty;
+                return JsonUtil.Serialize(TableBuilder.Build(resource, [obj], rv, null, Time.GetUtcNow(), include));
+            }
+
+            return !resource.ConvertsFields && stored.Contains(versionMarker, StringComparison.Ordinal)
                 ? stored
                 : JsonUtil.Serialize(resource.Present((JsonObject)JsonNode.Parse(stored)!));
+        }
+
         var start = Store.Watch(resource.StorageKey, filter, fromRv, resource.ApiVersion, resource.Kind, Present);
         var http = request.Http;
         http.Response.StatusCode = 200;

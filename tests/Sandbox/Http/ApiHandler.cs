@@ -240,6 +240,11 @@ internal sealed partial class ApiHandler
             return;
         }
 
+        if (!AcceptsJson(http.Request.Headers.Accept.ToString()))
+        {
+            throw ApiErrors.NotAcceptable();
+        }
+
         var request = new ApiRequest
         {
             Http = http,
@@ -574,6 +579,26 @@ internal sealed partial class ApiHandler
         }
 
         return rv;
+    }
+
+    /// <summary>The sandbox speaks JSON only: an Accept header that rules JSON out (protobuf or YAML only) gets 406.</summary>
+    private static bool AcceptsJson(string accept)
+    {
+        if (string.IsNullOrWhiteSpace(accept))
+        {
+            return true;
+        }
+
+        foreach (var range in accept.Split(','))
+        {
+            var mediaType = range.Split(';')[0].Trim();
+            if (mediaType is "*/*" or "application/*" or "application/json" || mediaType.EndsWith("+json", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool WantsTable(HttpContext http) =>
