@@ -25,7 +25,11 @@ var seedOption = new Option<DirectoryInfo?>("--seed")
 {
     Description = "Directory of YAML/JSON files (multi-document; objects may include status) to load at start",
 };
-var serve = new Command("serve", "Run the sandbox Kubernetes API server until SIGINT or SIGTERM") { kubeconfigOption, portOption, seedOption };
+var httpsOption = new Option<bool>("--https")
+{
+    Description = "Serve HTTPS with a self-signed certificate (written into the kubeconfig), so kubectl sends the bearer token",
+};
+var serve = new Command("serve", "Run the sandbox Kubernetes API server until SIGINT or SIGTERM") { kubeconfigOption, portOption, seedOption, httpsOption };
 serve.SetAction(async (parseResult, cancellationToken) =>
 {
     var kubeconfig = parseResult.GetValue(kubeconfigOption)!;
@@ -51,7 +55,7 @@ serve.SetAction(async (parseResult, cancellationToken) =>
     SandboxServer sandbox;
     try
     {
-        sandbox = await SandboxServer.StartAsync(new SandboxOptions { Port = parseResult.GetValue(portOption) }, stop.Token);
+        sandbox = await SandboxServer.StartAsync(new SandboxOptions { Port = parseResult.GetValue(portOption), UseHttps = parseResult.GetValue(httpsOption) }, stop.Token);
     }
     catch (IOException ex)
     {

@@ -15,6 +15,12 @@ public sealed class SandboxOptions
     /// <summary>Loopback port to listen on; 0 lets the OS choose.</summary>
     public int Port { get; init; }
 
+    /// <summary>
+    /// Serve HTTPS with a self-signed certificate for 127.0.0.1 (its PEM goes into the kubeconfig as
+    /// certificate-authority-data). Needed when kubectl must authenticate: it sends bearer tokens only over TLS.
+    /// </summary>
+    public bool UseHttps { get; init; }
+
     /// <summary>Bearer tokens and the users they authenticate. Defaults to <see cref="DefaultAdminToken"/> as admin.</summary>
     public IReadOnlyDictionary<string, UserInfo> Users { get; init; } = new Dictionary<string, UserInfo>
     {

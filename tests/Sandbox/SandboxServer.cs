@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Sandbox.Http;
 using GuardDutyCoverage.Sandbox.Resources;
@@ -8,6 +10,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,10 +25,13 @@ public sealed class SandboxServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly RequestLog _log;
+    private readonly X509Certificate2? _certificate;
     private int _disposed;
 
-    private SandboxServer(WebApplication app, SandboxCluster cluster, SandboxFaults faults, RequestLog log, SandboxOptions options, Uri baseAddress)
+    private SandboxServer(WebApplication app, SandboxCluster cluster, SandboxFaults faults, RequestLog log, SandboxOptions options, Uri baseAddress, X509Certificate2? certificate)
     {
+        _certificate = certificate;
+        CertificateAuthorityPem = certificate?.ExportCertificatePem();
         _app = app;
         Cluster = cluster;
         Faults = faults;
@@ -34,8 +40,11 @@ public sealed class SandboxServer : IAsyncDisposable
         BaseAddress = baseAddress;
     }
 
-    /// <summary>For example <c>http://127.0.0.1:38123/</c>.</summary>
+    /// <summary>For example <c>http://127.0.0.1:38123/</c> (https with <see cref="SandboxOptions.UseHttps"/>).</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>The self-signed serving certificate (PEM) when <see cref="SandboxOptions.UseHttps"/>; clients trust it as their CA.</summary>
+    public string? CertificateAuthorityPem { get; }
 
     public SandboxOptions Options { get; }
 
@@ -67,6 +76,7 @@ public sealed class SandboxServer : IAsyncDisposable
         var faults = new SandboxFaults(store);
         var log = new RequestLog(10_000);
 
+        var certificate = options.UseHttps ? SelfSignedCertificate(options.TimeProvider.GetUtcNow()) : null;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
@@ -74,7 +84,13 @@ public sealed class SandboxServer : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
-            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
+            {
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+            });
         });
         var app = builder.Build();
         string address = "127.0.0.1";
@@ -84,7 +100,8 @@ public sealed class SandboxServer : IAsyncDisposable
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
         address = $"127.0.0.1:{uri.Port.ToString(CultureInfo.InvariantCulture)}";
-        var server = new SandboxServer(app, cluster, faults, log, options, new Uri($"http://127.0.0.1:{uri.Port.ToString(CultureInfo.InvariantCulture)}/"));
+        var scheme = certificate is null ? "http" : "https";
+        var server = new SandboxServer(app, cluster, faults, log, options, new Uri($"{scheme}://127.0.0.1:{uri.Port.ToString(CultureInfo.InvariantCulture)}/"), certificate);
         if (options.Bootstrap)
         {
             Bootstrap(cluster);
@@ -97,13 +114,16 @@ public sealed class SandboxServer : IAsyncDisposable
     public void WriteKubeconfig(string path, string? token = null)
     {
         var server = BaseAddress.ToString().TrimEnd('/');
+        var authority = CertificateAuthorityPem is null
+            ? string.Empty
+            : "\n    certificate-authority-data: " + Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(CertificateAuthorityPem));
         var text = $"""
             apiVersion: v1
             kind: Config
             clusters:
             - name: sandbox
               cluster:
-                server: {server}
+                server: {server}{authority}
             users:
             - name: sandbox
               user:
@@ -150,6 +170,25 @@ public sealed class SandboxServer : IAsyncDisposable
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
+        _certificate?.Dispose();
+    }
+
+    /// <summary>A self-signed certificate for 127.0.0.1 and localhost that clients can pin as their CA.</summary>
+    private static X509Certificate2 SelfSignedCertificate(DateTimeOffset now)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=guardduty-sandbox", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var created = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
+
+        // Kestrel needs the private key in a persisted form; a PKCS#12 round trip gives it one.
+        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
     }
 
     /// <summary>What a fresh kube-apiserver creates on its own: system namespaces, priority classes, cluster-admin.</summary>

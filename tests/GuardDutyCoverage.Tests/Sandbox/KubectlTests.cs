@@ -60,6 +60,29 @@ public sealed partial class KubectlTests(ITestOutputHelper output)
         Assert.Empty(sandbox.Cluster.List("v1", "ConfigMap", "amazon-guardduty"));
     }
 
+    /// <summary>Denies deletes: enough to see kubectl render a Forbidden Status.</summary>
+    private sealed class NoDeletes : IAuthorizer
+    {
+        public AuthorizationDecision Authorize(AuthorizationAttributes attributes) =>
+            new(attributes.Verb != "delete", string.Empty);
+    }
+
+    [KubectlFact]
+    public async Task Over_https_kubectl_sends_the_bearer_token_and_prints_forbidden_errors()
+    {
+        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { UseHttps = true, AnonymousUser = null, Authorizer = new NoDeletes() });
+        Assert.Equal("https", sandbox.BaseAddress.Scheme);
+        using var kubectl = new Kubectl(sandbox);
+        await Expect(kubectl, "configmap/c created\n", "create", "configmap", "c", "--from-literal=a=b");
+        Assert.All(sandbox.Requests, r => Assert.Equal("admin", r.User));
+
+        var (exitCode, _, stderr) = await kubectl.RunAsync("delete", "configmap", "c");
+        Assert.NotEqual(0, exitCode);
+        Assert.Equal(
+            "Error from server (Forbidden): configmaps \"c\" is forbidden: User \"admin\" cannot delete resource \"configmaps\" in API group \"\" in the namespace \"default\"\n",
+            stderr);
+    }
+
     private static string Recorded(string name) =>
         File.ReadAllText(RepoPaths.TestData("k8s-golden", name + ".stdout.txt"));
 
