@@ -153,9 +153,28 @@ public sealed class SandboxCluster : IObjectReader
         return removed;
     }
 
-    IReadOnlyList<JsonObject> IObjectReader.List(string group, string resource, string? @namespace) => ((IObjectReader)Store).List(group, resource, @namespace);
+    /// <summary>Objects of a resource (any served version, presented in it; all namespaces when null), sorted by namespace and name.</summary>
+    IReadOnlyList<JsonObject> IObjectReader.List(string group, string resource, string? @namespace)
+    {
+        if (Registry.FindAnyVersion(group, resource) is not { } served)
+        {
+            return [];
+        }
 
-    JsonObject? IObjectReader.Get(string group, string resource, string? @namespace, string name) => ((IObjectReader)Store).Get(group, resource, @namespace, name);
+        var filter = @namespace is null ? ObjectFilter.All : ObjectFilter.All with { Namespace = @namespace };
+        return Store.List(served.StorageKey, filter, sorted: true).Items.Select(served.Present).ToList();
+    }
+
+    JsonObject? IObjectReader.Get(string group, string resource, string? @namespace, string name)
+    {
+        if (Registry.FindAnyVersion(group, resource) is not { } served)
+        {
+            return null;
+        }
+
+        var stored = Store.Get(Key(served, served.Info.Namespaced ? @namespace ?? string.Empty : string.Empty, name));
+        return stored is null ? null : served.Present(stored);
+    }
 
     internal static ObjectKey Key(ServedResource resource, string @namespace, string name) =>
         new(resource.StorageKey, @namespace, name);

@@ -29,7 +29,9 @@ public sealed class FaultRule
 
     public int Remaining => Volatile.Read(ref _remaining);
 
-    public int Fired { get; private set; }
+    private int _fired;
+
+    public int Fired => Volatile.Read(ref _fired);
 
     internal bool TryTake()
     {
@@ -43,7 +45,7 @@ public sealed class FaultRule
 
             if (Interlocked.CompareExchange(ref _remaining, current - 1, current) == current)
             {
-                Fired++;
+                Interlocked.Increment(ref _fired);
                 return true;
             }
         }

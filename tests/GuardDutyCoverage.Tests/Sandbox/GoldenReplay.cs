@@ -19,6 +19,16 @@ internal sealed record GoldenExchange(int Number, string Name, JsonObject Docume
     public bool IsWatch => Request["query"]?["watch"]?.GetValue<string>() == "true";
 }
 
+/// <summary>A module behind a seam of <c>tests/Sandbox/Seams.cs</c>, or a participant the replay does not run.</summary>
+internal enum GoldenModule
+{
+    SchemaValidator,
+    FieldManager,
+    Authorizer,
+    Admission,
+    WebhookServer,
+}
+
 /// <summary>The outcome of one exchange: PASS, FAIL (with differences) or SKIP (not sent), and why it may not pass.</summary>
 internal sealed record GoldenResult(int Number, string Name, string Outcome, string? Reason, IReadOnlyList<string> Differences);
 
@@ -28,26 +38,44 @@ internal sealed record GoldenResult(int Number, string Name, string Outcome, str
 /// </summary>
 internal sealed partial class GoldenReplay : IAsyncDisposable
 {
-    /// <summary>Exchanges that need a semantic module the sandbox core does not have (yet), and whether to send them at all.</summary>
-    public static readonly IReadOnlyDictionary<int, (string Reason, bool Send, bool SeedRecordedState)> NeedsModule = new Dictionary<int, (string, bool, bool)>
+    /// <summary>
+    /// Exchanges that need a module the sandbox core does not have, and what the replay does without it: send it (and
+    /// report the difference), or not send it because the write would be stored, and whether to seed the recorded
+    /// result so later exchanges see the recorded state. With the module plugged in they are replayed like any other.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<int, (GoldenModule Module, string Reason, bool Send, bool SeedRecordedState)> NeedsModule = new Dictionary<int, (GoldenModule, string, bool, bool)>
     {
-        [12] = ("needs ISchemaValidator: 422 from the CRD schema (not sent: without validation the object would be stored)", false, false),
-        [13] = ("needs ISchemaValidator: required field (not sent, would be stored)", false, false),
-        [14] = ("needs ISchemaValidator: maximum and type (not sent, would be stored)", false, false),
-        [15] = ("needs ISchemaValidator: type (not sent, would be stored)", false, false),
-        [29] = ("needs ISchemaValidator: minimum on a merge patch (not sent, would be stored)", false, false),
-        [40] = ("needs IFieldManager: server-side apply (sandbox answers 415; recorded object seeded)", true, true),
-        [43] = ("needs IFieldManager: apply conflict detection (sandbox answers 415)", true, false),
-        [44] = ("needs IFieldManager: forced apply (sandbox answers 415; recorded object seeded)", true, true),
-        [46] = ("needs IAuthorizer: RBAC denial (allow-all answers allowed=true)", true, false),
-        [49] = ("needs IAuthorizer: RBAC reason text", true, false),
-        [52] = ("needs IAdmissionChain: unreachable webhook (not sent: without admission the patch would be stored)", false, false),
-        [53] = ("needs IAdmissionChain: webhook denial (not sent, would be stored)", false, false),
-        [54] = ("needs IAdmissionChain: dry-run webhook denial (not sent)", false, false),
-        [55] = ("needs IAdmissionChain: webhook denial of a create (not sent, would be stored)", false, false),
-        [56] = ("needs IAdmissionChain: dry-run webhook denial of a create (not sent)", false, false),
-        [60] = ("webhook server not part of this replay: AdmissionReview captured on the webhook side", false, false),
-        [61] = ("webhook server not part of this replay: AdmissionReview captured on the webhook side", false, false),
+        [12] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: 422 from the CRD schema (not sent: without validation the object would be stored)", false, false),
+        [13] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: required field (not sent, would be stored)", false, false),
+        [14] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: maximum and type (not sent, would be stored)", false, false),
+        [15] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: type (not sent, would be stored)", false, false),
+        [29] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: minimum on a merge patch (not sent, would be stored)", false, false),
+        [40] = (GoldenModule.FieldManager, "needs IFieldManager: server-side apply (sandbox answers 415; recorded object seeded)", true, true),
+        [43] = (GoldenModule.FieldManager, "needs IFieldManager: apply conflict detection (sandbox answers 415)", true, false),
+        [44] = (GoldenModule.FieldManager, "needs IFieldManager: forced apply (sandbox answers 415; recorded object seeded)", true, true),
+        [46] = (GoldenModule.Authorizer, "needs IAuthorizer: RBAC denial (allow-all answers allowed=true)", true, false),
+        [49] = (GoldenModule.Authorizer, "needs IAuthorizer: RBAC reason text", true, false),
+        [52] = (GoldenModule.Admission, "needs IAdmissionChain: unreachable webhook (not sent: without admission the patch would be stored)", false, false),
+        [53] = (GoldenModule.Admission, "needs IAdmissionChain: webhook denial (not sent, would be stored)", false, false),
+        [54] = (GoldenModule.Admission, "needs IAdmissionChain: dry-run webhook denial (not sent)", false, false),
+        [55] = (GoldenModule.Admission, "needs IAdmissionChain: webhook denial of a create (not sent, would be stored)", false, false),
+        [56] = (GoldenModule.Admission, "needs IAdmissionChain: dry-run webhook denial of a create (not sent)", false, false),
+        [60] = (GoldenModule.WebhookServer, "webhook server not part of this replay: AdmissionReview captured on the webhook side", false, false),
+        [61] = (GoldenModule.WebhookServer, "webhook server not part of this replay: AdmissionReview captured on the webhook side", false, false),
+    };
+
+    private readonly SandboxOptions _modules;
+
+    /// <param name="modules">Options carrying the modules to plug in (SchemaValidator, FieldManager, Authorizer, Admission); the rest is the replay's.</param>
+    public GoldenReplay(SandboxOptions? modules = null) => _modules = modules ?? new SandboxOptions();
+
+    private bool Has(GoldenModule module) => module switch
+    {
+        GoldenModule.SchemaValidator => _modules.SchemaValidator is not null,
+        GoldenModule.FieldManager => _modules.FieldManager is not null,
+        GoldenModule.Authorizer => _modules.Authorizer is not null,
+        GoldenModule.Admission => _modules.Admission is not null,
+        _ => false,
     };
 
     private static readonly DateTimeOffset RecordingStart = new(2026, 11, 26, 16, 51, 42, TimeSpan.Zero);
@@ -75,7 +103,15 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
     public async Task RunAsync()
     {
         _time = new FakeTimeProvider(RecordingStart);
-        _sandbox = await SandboxServer.StartAsync(new SandboxOptions { TimeProvider = _time, KubernetesVersion = "v1.24.0+0" });
+        _sandbox = await SandboxServer.StartAsync(new SandboxOptions
+        {
+            TimeProvider = _time,
+            KubernetesVersion = "v1.24.0+0",
+            SchemaValidator = _modules.SchemaValidator,
+            FieldManager = _modules.FieldManager,
+            Authorizer = _modules.Authorizer,
+            Admission = _modules.Admission,
+        });
         _http = new SandboxHttp(_sandbox);
         var kubectlDone = false;
         foreach (var exchange in Load())
@@ -109,7 +145,13 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
 
     private async Task RunExchangeAsync(GoldenExchange exchange)
     {
-        if (NeedsModule.TryGetValue(exchange.Number, out var need) && !need.Send)
+        var missing = NeedsModule.TryGetValue(exchange.Number, out var need) && !Has(need.Module);
+        if (!missing)
+        {
+            need = default;
+        }
+
+        if (missing && !need.Send)
         {
             _results.Add(new GoldenResult(exchange.Number, exchange.Name, "SKIP", need.Reason, []));
             return;
@@ -139,7 +181,8 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         }
 
         var sortItems = exchange.Number is 37 or 81;
-        Compare("$", Normalize(expected?.DeepClone(), sortItems), Normalize(body?.DeepClone(), sortItems), differences);
+        var keepManagedFields = Has(GoldenModule.FieldManager);
+        Compare("$", Normalize(expected?.DeepClone(), sortItems, keepManagedFields), Normalize(body?.DeepClone(), sortItems, keepManagedFields), differences);
         if (need.SeedRecordedState)
         {
             SeedRecorded(exchange);
@@ -376,9 +419,9 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         string.Equals(expected.Replace(" ", string.Empty, StringComparison.Ordinal), actual.Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The README's normalization: server-assigned identities and times, build metadata, cache order.</summary>
-    internal static JsonNode? Normalize(JsonNode? node, bool sortItems)
+    internal static JsonNode? Normalize(JsonNode? node, bool sortItems, bool keepManagedFields)
     {
-        Walk(node, topKind: (node as JsonObject)?["kind"]?.GetValue<string>());
+        Walk(node, (node as JsonObject)?["kind"]?.GetValue<string>(), keepManagedFields);
         if (node is JsonObject obj)
         {
             if (obj["gitVersion"] is not null)
@@ -416,12 +459,23 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         return node;
     }
 
-    private static void Walk(JsonNode? node, string? topKind)
+    private static void Walk(JsonNode? node, string? topKind, bool keepManagedFields)
     {
         switch (node)
         {
             case JsonObject obj:
-                obj.Remove("managedFields"); // IFieldManager's; compared by its own tests
+                if (!keepManagedFields)
+                {
+                    obj.Remove("managedFields"); // IFieldManager's output: compared only when one is plugged in
+                }
+                else if (obj["managedFields"] is JsonArray entries)
+                {
+                    foreach (var entry in entries.OfType<JsonObject>())
+                    {
+                        entry["time"] = "<time>";
+                    }
+                }
+
                 obj.Remove("selfLink");
                 foreach (var key in obj.Select(p => p.Key).ToList())
                 {
@@ -452,7 +506,7 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
                     }
                     else
                     {
-                        Walk(value, topKind ?? (value as JsonObject)?["kind"]?.GetValue<string>());
+                        Walk(value, topKind ?? (value as JsonObject)?["kind"]?.GetValue<string>(), keepManagedFields);
                     }
                 }
 
@@ -460,7 +514,7 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
             case JsonArray array:
                 foreach (var item in array)
                 {
-                    Walk(item, item is JsonObject o && o["kind"] is not null ? o["kind"]!.GetValue<string>() : topKind);
+                    Walk(item, item is JsonObject o && o["kind"] is not null ? o["kind"]!.GetValue<string>() : topKind, keepManagedFields);
                 }
 
                 break;

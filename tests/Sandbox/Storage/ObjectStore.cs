@@ -351,10 +351,8 @@ internal sealed class ObjectStore : IObjectReader
         }
     }
 
-    List<JsonObject> IObjectReader_List(string group, string resource, string? @namespace) =>
+    IReadOnlyList<JsonObject> IObjectReader.List(string group, string resource, string? @namespace) =>
         List(new ResourceKey(group, resource), @namespace is null ? ObjectFilter.All : ObjectFilter.All with { Namespace = @namespace }, sorted: true).Items;
-
-    IReadOnlyList<JsonObject> IObjectReader.List(string group, string resource, string? @namespace) => IObjectReader_List(group, resource, @namespace);
 
     JsonObject? IObjectReader.Get(string group, string resource, string? @namespace, string name) =>
         Get(new ObjectKey(new ResourceKey(group, resource), @namespace ?? string.Empty, name));
