@@ -57,6 +57,14 @@ public sealed partial class KubectlTests(ITestOutputHelper output)
         await Expect(kubectl, "configmap/settings created\n", "-n", "amazon-guardduty", "create", "configmap", "settings", "--from-literal=mode=report");
         await Expect(kubectl, "report", "-n", "amazon-guardduty", "get", "configmap", "settings", "-o", "jsonpath={.data.mode}");
         await Expect(kubectl, "namespace \"amazon-guardduty\" deleted\n", "delete", "namespace", "amazon-guardduty");
+
+        // kubectl create clusterrolebinding sends a protobuf body (typed client).
+        await Expect(kubectl, "clusterrolebinding.rbac.authorization.k8s.io/eks:addon-cluster-admin created\n", "create", "clusterrolebinding", "eks:addon-cluster-admin", "--clusterrole=cluster-admin", "--user=eks:addon-manager", "--serviceaccount=kube-system:agent");
+        var binding = sandbox.Cluster.Get("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", null, "eks:addon-cluster-admin")!;
+        Assert.Equal(
+            System.Text.Json.Nodes.JsonNode.Parse("""{"subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"eks:addon-manager"},{"kind":"ServiceAccount","name":"agent","namespace":"kube-system"}],"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"}}"""),
+            new System.Text.Json.Nodes.JsonObject { ["subjects"] = binding["subjects"]!.DeepClone(), ["roleRef"] = binding["roleRef"]!.DeepClone() },
+            System.Text.Json.Nodes.JsonNode.DeepEquals);
         Assert.Empty(sandbox.Cluster.List("v1", "ConfigMap", "amazon-guardduty"));
     }
 

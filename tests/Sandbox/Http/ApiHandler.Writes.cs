@@ -59,6 +59,17 @@ internal sealed partial class ApiHandler
                 throw ApiErrors.BadRequest($"couldn't get version/kind; json parse error: {error}");
             }
         }
+        else if (mediaType == "application/vnd.kubernetes.protobuf" && KubeProtobuf.CanDecode(request.Resource.Kind))
+        {
+            try
+            {
+                node = KubeProtobuf.Decode(body);
+            }
+            catch (ProtobufFormatException ex)
+            {
+                throw ApiErrors.BadRequest(ex.Message);
+            }
+        }
         else
         {
             throw ApiErrors.UnsupportedMediaType(["application/json", "application/yaml"]);
