@@ -58,6 +58,16 @@ public sealed partial class KubectlTests(ITestOutputHelper output)
         await Expect(kubectl, "report", "-n", "amazon-guardduty", "get", "configmap", "settings", "-o", "jsonpath={.data.mode}");
         await Expect(kubectl, "namespace \"amazon-guardduty\" deleted\n", "delete", "namespace", "amazon-guardduty");
 
+        // Client-side apply of a built-in sends a strategic merge patch with directives: lists merge by key.
+        var manifest = Path.Combine(Path.GetDirectoryName(kubectl.Kubeconfig)!, "ds.yaml");
+        const string daemonSet = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent, namespace: default}\nspec:\n  selector: {matchLabels: {name: agent}}\n  template:\n    metadata: {labels: {name: agent}}\n    spec:\n      containers:\n      - {name: agent, image: 'agent:1.0'}\n      - {name: sidecar, image: 'side:1.0'}\n";
+        File.WriteAllText(manifest, daemonSet);
+        await Expect(kubectl, "daemonset.apps/agent created\n", "apply", "-f", manifest);
+        File.WriteAllText(manifest, daemonSet.Replace("agent:1.0", "agent:2.0", StringComparison.Ordinal));
+        await Expect(kubectl, "daemonset.apps/agent configured\n", "apply", "-f", manifest);
+        await Expect(kubectl, "agent:2.0 side:1.0 2", "get", "ds", "agent", "-o", "jsonpath={.spec.template.spec.containers[*].image} {.metadata.generation}");
+        await Expect(kubectl, "daemonset.apps/agent unchanged\n", "apply", "-f", manifest);
+
         // kubectl create clusterrolebinding sends a protobuf body (typed client).
         await Expect(kubectl, "clusterrolebinding.rbac.authorization.k8s.io/eks:addon-cluster-admin created\n", "create", "clusterrolebinding", "eks:addon-cluster-admin", "--clusterrole=cluster-admin", "--user=eks:addon-manager", "--serviceaccount=kube-system:agent");
         var binding = sandbox.Cluster.Get("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", null, "eks:addon-cluster-admin")!;

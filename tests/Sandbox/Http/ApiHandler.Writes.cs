@@ -273,8 +273,10 @@ internal sealed partial class ApiHandler
             "application/strategic-merge-patch+json" when _options.FieldManager is { } fieldManager => current =>
                 fieldManager.StrategicMergePatch(current, patch as JsonObject ?? throw ApiErrors.BadRequest("the patch is not a JSON object"), resource.Info),
 
-            // Without IFieldManager a strategic merge patch is applied as a JSON merge patch: a documented
-            // approximation that differs only for lists with merge keys (replaced instead of merged).
+            // Without IFieldManager: a merge patch that honours kubectl's directives and merges lists by key.
+            "application/strategic-merge-patch+json" => current =>
+                StrategicMergeFallback.Apply(current, patch as JsonObject ?? throw ApiErrors.BadRequest("the patch is not a JSON object")) as JsonObject
+                ?? throw ApiErrors.BadRequest("the patch deletes the object"),
             _ => current => Patches.MergePatch(current, patch) as JsonObject ?? throw ApiErrors.BadRequest("the patch is not a JSON object"),
         };
         await UpdateCoreAsync(request, mutate, "patch").ConfigureAwait(false);
