@@ -272,4 +272,50 @@ public sealed class WriteTests
         Assert.Equal(404, (await http.GetAsync("api/v1/namespaces/team")).Status);
         Assert.Empty(sandbox.Cluster.List("v1", "ConfigMap", "team"));
     }
+
+    [Fact]
+    public async Task A_merge_patch_carrying_a_resourceVersion_is_an_optimistic_lock()
+    {
+        await using var sandbox = await SandboxServer.StartAsync();
+        await InstallWidgetCrdAsync(sandbox);
+        using var http = new SandboxHttp(sandbox);
+        var created = (await http.PostAsync(Widgets, Widget("w"))).Object;
+        var patch = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["resourceVersion"] = Rv(created) },
+            ["status"] = new JsonObject { ["observedGeneration"] = 1 },
+        };
+        var first = await http.PatchAsync($"{Widgets}/w/status", patch);
+        Assert.Equal(200, first.Status);
+        var second = await http.PatchAsync($"{Widgets}/w/status", patch);
+        Assert.Equal(409, second.Status);
+        Assert.Equal("Operation cannot be fulfilled on widgets.example.com \"w\": the object has been modified; please apply your changes to the latest version and try again", (string)second.Object["message"]!);
+    }
+
+    [Fact]
+    public async Task Seeding_writes_objects_with_status_emits_watch_events_and_bootstrap_matches_a_new_cluster()
+    {
+        await using var sandbox = await SandboxServer.StartAsync();
+        using var http = new SandboxHttp(sandbox);
+        Assert.NotNull(sandbox.Cluster.Get("rbac.authorization.k8s.io/v1", "ClusterRole", null, "cluster-admin"));
+        Assert.Equal(["default", "kube-node-lease", "kube-public", "kube-system"], sandbox.Cluster.List("v1", "Namespace").Select(n => (string)n["metadata"]!["name"]!));
+
+        await using var watch = await http.WatchAsync($"{DaemonSets}?watch=true&resourceVersion={sandbox.Cluster.ResourceVersion}");
+        var seeded = DaemonSet("agent");
+        seeded["status"] = new JsonObject { ["desiredNumberScheduled"] = 3, ["numberReady"] = 1 };
+        var stored = sandbox.Cluster.Upsert(seeded);
+        Assert.Equal(1, Generation(stored));
+        var added = await watch.NextAsync();
+        Assert.Equal(("ADDED", 1), ((string)added!["type"]!, (int)added["object"]!["status"]!["numberReady"]!));
+
+        seeded["status"]!["numberReady"] = 3;
+        sandbox.Cluster.Upsert(seeded);
+        var modified = await watch.NextAsync();
+        Assert.Equal(("MODIFIED", 3), ((string)modified!["type"]!, (int)modified["object"]!["status"]!["numberReady"]!));
+        Assert.Equal((string)stored["metadata"]!["uid"]!, (string)modified["object"]!["metadata"]!["uid"]!);
+
+        Assert.True(sandbox.Cluster.Delete("apps/v1", "DaemonSet", "default", "agent"));
+        Assert.Equal("DELETED", (string)(await watch.NextAsync())!["type"]!);
+        Assert.Throws<ArgumentException>(() => sandbox.Cluster.Upsert(JsonNode.Parse("""{"apiVersion":"v1","kind":"Gadget","metadata":{"name":"g"}}""")!.AsObject()));
+    }
 }
