@@ -318,4 +318,35 @@ public sealed class WriteTests
         Assert.Equal("DELETED", (string)(await watch.NextAsync())!["type"]!);
         Assert.Throws<ArgumentException>(() => sandbox.Cluster.Upsert(JsonNode.Parse("""{"apiVersion":"v1","kind":"Gadget","metadata":{"name":"g"}}""")!.AsObject()));
     }
+
+    [Fact]
+    public async Task Namespaced_crds_serve_namespaced_endpoints_with_default_printer_columns()
+    {
+        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { TimeProvider = WatchTests.NewClock() });
+        using var http = new SandboxHttp(sandbox);
+        var crd = JsonNode.Parse("""
+            {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"gadgets.example.com"},
+             "spec":{"group":"example.com","scope":"Namespaced","names":{"kind":"Gadget","plural":"gadgets"},
+                     "versions":[{"name":"v1alpha1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}]}}
+            """)!;
+        var created = (await http.PostAsync("apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)).Object;
+        Assert.Equal(("gadget", "GadgetList", "None"), ((string)created["spec"]!["names"]!["singular"]!, (string)created["spec"]!["names"]!["listKind"]!, (string)created["spec"]!["conversion"]!["strategy"]!));
+        var established = (await http.GetAsync("apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com")).Object;
+        Assert.Contains((JsonArray)established["status"]!["conditions"]!, c => (string)c!["type"]! == "Established" && (string)c["status"]! == "True");
+
+        var gadget = JsonNode.Parse("""{"apiVersion":"example.com/v1alpha1","kind":"Gadget","metadata":{"name":"g"},"anything":{"goes":true}}""")!;
+        Assert.Equal(201, (await http.PostAsync("apis/example.com/v1alpha1/namespaces/kube-system/gadgets", gadget)).Status);
+        Assert.Equal(404, (await http.PostAsync("apis/example.com/v1alpha1/gadgets", gadget)).Status);
+        var all = (await http.GetAsync("apis/example.com/v1alpha1/gadgets")).Object;
+        Assert.Equal("kube-system", (string)all["items"]![0]!["metadata"]!["namespace"]!);
+        var table = (await http.GetAsync("apis/example.com/v1alpha1/namespaces/kube-system/gadgets", "application/json;as=Table;v=v1;g=meta.k8s.io")).Object;
+        Assert.Equal(["Name", "Age"], ((JsonArray)table["columnDefinitions"]!).Select(c => (string)c!["name"]!));
+
+        var invalid = await http.PostAsync("apis/apiextensions.k8s.io/v1/customresourcedefinitions", JsonNode.Parse("""
+            {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"wrong"},
+             "spec":{"group":"example.com","scope":"Cluster","names":{"kind":"Thing","plural":"things"},"versions":[{"name":"v1","served":true,"storage":true}]}}
+            """)!);
+        Assert.Equal(422, invalid.Status);
+        Assert.Equal("CustomResourceDefinition.apiextensions.k8s.io \"wrong\" is invalid: metadata.name: Invalid value: \"wrong\": must be spec.names.plural+\".\"+spec.group", (string)invalid.Object["message"]!);
+    }
 }

@@ -190,10 +190,6 @@ internal static class BuiltinDefaults
         }
     }
 
-    /// <summary>Kinds whose objects cannot exist without the server completing them (no status subresource writes).</summary>
-    public static bool StatusIsServerOwnedOnCreate(ServedResource resource) =>
-        resource.Info.HasStatusSubresource && !(resource.Group.Length == 0 && resource.Resource == "nodes");
-
     private static void DefaultTemplate(JsonObject spec)
     {
         var template = Child(spec, "template");

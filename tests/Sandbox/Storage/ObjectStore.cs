@@ -65,17 +65,6 @@ internal sealed class ObjectStore : IObjectReader
         }
     }
 
-    public long CompactedRv
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _compactedRv;
-            }
-        }
-    }
-
     public void WithCurrentRv(Action<long> action)
     {
         lock (_gate)
