@@ -1,0 +1,612 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using GuardDutyCoverage.Sandbox;
+using Microsoft.Extensions.Time.Testing;
+
+namespace GuardDutyCoverage.Tests.Sandbox;
+
+/// <summary>One recorded exchange of tests/testdata/k8s-golden and how the replay treats it.</summary>
+internal sealed record GoldenExchange(int Number, string Name, JsonObject Document)
+{
+    public JsonObject Request => (JsonObject)Document["request"]!;
+
+    public JsonObject Response => (JsonObject)Document["response"]!;
+
+    public string Method => (string)Request["method"]!;
+
+    public bool IsWatch => Request["query"]?["watch"]?.GetValue<string>() == "true";
+}
+
+/// <summary>A module behind a seam of <c>tests/Sandbox/Seams.cs</c>, or a participant the replay does not run.</summary>
+internal enum GoldenModule
+{
+    SchemaValidator,
+    FieldManager,
+    Authorizer,
+    Admission,
+    WebhookServer,
+}
+
+/// <summary>The outcome of one exchange: PASS, FAIL (with differences) or SKIP (not sent), and why it may not pass.</summary>
+internal sealed record GoldenResult(int Number, string Name, string Outcome, string? Reason, IReadOnlyList<string> Differences);
+
+/// <summary>
+/// Replays the k8s-golden exchanges in order against one fresh sandbox, maps recorded resourceVersions and uids to the
+/// sandbox's own (learned from each response), normalizes both sides per the recordings' README and compares.
+/// </summary>
+internal sealed partial class GoldenReplay : IAsyncDisposable
+{
+    /// <summary>
+    /// Exchanges that need a module the sandbox core does not have, and what the replay does without it: send it (and
+    /// report the difference), or not send it because the write would be stored, and whether to seed the recorded
+    /// result so later exchanges see the recorded state. With the module plugged in they are replayed like any other.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<int, (GoldenModule Module, string Reason, bool Send, bool SeedRecordedState)> NeedsModule = new Dictionary<int, (GoldenModule, string, bool, bool)>
+    {
+        [12] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: 422 from the CRD schema (not sent: without validation the object would be stored)", false, false),
+        [13] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: required field (not sent, would be stored)", false, false),
+        [14] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: maximum and type (not sent, would be stored)", false, false),
+        [15] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: type (not sent, would be stored)", false, false),
+        [29] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: minimum on a merge patch (not sent, would be stored)", false, false),
+        [40] = (GoldenModule.FieldManager, "needs IFieldManager: server-side apply (sandbox answers 415; recorded object seeded)", true, true),
+        [43] = (GoldenModule.FieldManager, "needs IFieldManager: apply conflict detection (sandbox answers 415)", true, false),
+        [44] = (GoldenModule.FieldManager, "needs IFieldManager: forced apply (sandbox answers 415; recorded object seeded)", true, true),
+        [46] = (GoldenModule.Authorizer, "needs IAuthorizer: RBAC denial (allow-all answers allowed=true)", true, false),
+        [49] = (GoldenModule.Authorizer, "needs IAuthorizer: RBAC reason text", true, false),
+        [52] = (GoldenModule.Admission, "needs IAdmissionChain: unreachable webhook (not sent: without admission the patch would be stored)", false, false),
+        [53] = (GoldenModule.Admission, "needs IAdmissionChain: webhook denial (not sent, would be stored)", false, false),
+        [54] = (GoldenModule.Admission, "needs IAdmissionChain: dry-run webhook denial (not sent)", false, false),
+        [55] = (GoldenModule.Admission, "needs IAdmissionChain: webhook denial of a create (not sent, would be stored)", false, false),
+        [56] = (GoldenModule.Admission, "needs IAdmissionChain: dry-run webhook denial of a create (not sent)", false, false),
+        [60] = (GoldenModule.WebhookServer, "webhook server not part of this replay: AdmissionReview captured on the webhook side", false, false),
+        [61] = (GoldenModule.WebhookServer, "webhook server not part of this replay: AdmissionReview captured on the webhook side", false, false),
+    };
+
+    private readonly SandboxOptions _modules;
+
+    /// <param name="modules">Options carrying the modules to plug in (SchemaValidator, FieldManager, Authorizer, Admission); the rest is the replay's.</param>
+    public GoldenReplay(SandboxOptions? modules = null) => _modules = modules ?? new SandboxOptions();
+
+    private bool Has(GoldenModule module) => module switch
+    {
+        GoldenModule.SchemaValidator => _modules.SchemaValidator is not null,
+        GoldenModule.FieldManager => _modules.FieldManager is not null,
+        GoldenModule.Authorizer => _modules.Authorizer is not null,
+        GoldenModule.Admission => _modules.Admission is not null,
+        _ => false,
+    };
+
+    private static readonly DateTimeOffset RecordingStart = new(2026, 11, 26, 16, 51, 42, TimeSpan.Zero);
+
+    private readonly Dictionary<string, string> _rvs = [];
+    private readonly Dictionary<string, string> _uids = [];
+    private readonly List<GoldenResult> _results = [];
+    private FakeTimeProvider _time = null!;
+    private SandboxServer _sandbox = null!;
+    private SandboxHttp _http = null!;
+
+    public IReadOnlyList<GoldenResult> Results => _results;
+
+    public static IReadOnlyList<GoldenExchange> Load()
+    {
+        var directory = RepoPaths.TestData("k8s-golden");
+        return Directory.GetFiles(directory, "*.json")
+            .Select(Path.GetFileName)
+            .Where(f => NumberPrefix().IsMatch(f!))
+            .Order(StringComparer.Ordinal)
+            .Select(f => new GoldenExchange(int.Parse(f![..2], CultureInfo.InvariantCulture), f, (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(directory, f)))!))
+            .ToList();
+    }
+
+    public async Task RunAsync()
+    {
+        _time = new FakeTimeProvider(RecordingStart);
+        _sandbox = await SandboxServer.StartAsync(new SandboxOptions
+        {
+            TimeProvider = _time,
+            KubernetesVersion = "v1.24.0+0",
+            SchemaValidator = _modules.SchemaValidator,
+            FieldManager = _modules.FieldManager,
+            Authorizer = _modules.Authorizer,
+            Admission = _modules.Admission,
+        });
+        _http = new SandboxHttp(_sandbox);
+        var kubectlDone = false;
+        foreach (var exchange in Load())
+        {
+            if (exchange.Number > 68 && !kubectlDone)
+            {
+                kubectlDone = true;
+                await ReplayKubectlTracesAsync();
+            }
+
+            await RunExchangeAsync(exchange);
+        }
+    }
+
+    private bool _kubectlStateReady;
+
+    /// <summary>69-77 are kubectl traces: run the same kubectl commands, so 78-81 see the state they left.</summary>
+    private async Task ReplayKubectlTracesAsync()
+    {
+        if (!Kubectl.Available)
+        {
+            return;
+        }
+
+        using var kubectl = new Kubectl(_sandbox);
+        var apply = await kubectl.RunAsync("apply", "-f", "widget-crd.yaml");
+        var widget = await kubectl.RunAsync("apply", "-f", "widget.yaml");
+        var patch = await kubectl.RunAsync("patch", "widget", "sample", "--subresource=status", "--type=merge", "-p", KubectlTests.ReadyPatch);
+        _kubectlStateReady = apply.ExitCode == 0 && widget.ExitCode == 0 && patch.ExitCode == 0;
+    }
+
+    private async Task RunExchangeAsync(GoldenExchange exchange)
+    {
+        var missing = NeedsModule.TryGetValue(exchange.Number, out var need) && !Has(need.Module);
+        if (!missing)
+        {
+            need = default;
+        }
+
+        if (missing && !need.Send)
+        {
+            _results.Add(new GoldenResult(exchange.Number, exchange.Name, "SKIP", need.Reason, []));
+            return;
+        }
+
+        if (exchange.Number >= 79 && !_kubectlStateReady)
+        {
+            _results.Add(new GoldenResult(exchange.Number, exchange.Name, "SKIP", "needs kubectl on PATH for the state of the kubectl traces 69-71", []));
+            return;
+        }
+
+        await BeforeAsync(exchange.Number);
+        var (status, contentType, body) = exchange.IsWatch ? await WatchAsync(exchange) : await SendAsync(exchange);
+        var expected = exchange.Response["body"];
+        Learn(expected, body);
+        var differences = new List<string>();
+        var expectedStatus = (int)exchange.Response["status"]!;
+        if (status != expectedStatus)
+        {
+            differences.Add($"status: expected {expectedStatus}, got {status}");
+        }
+
+        var expectedType = exchange.Response["headers"]?["Content-Type"]?.GetValue<string>() ?? string.Empty;
+        if (!SameMediaType(expectedType, contentType))
+        {
+            differences.Add($"Content-Type: expected {expectedType}, got {contentType}");
+        }
+
+        var sortItems = exchange.Number is 37 or 81;
+        var keepManagedFields = Has(GoldenModule.FieldManager);
+        Compare("$", Normalize(expected?.DeepClone(), sortItems, keepManagedFields), Normalize(body?.DeepClone(), sortItems, keepManagedFields), differences);
+        if (need.SeedRecordedState)
+        {
+            SeedRecorded(exchange);
+        }
+
+        var outcome = differences.Count == 0 ? "PASS" : "FAIL";
+        _results.Add(new GoldenResult(exchange.Number, exchange.Name, outcome, need.Reason, differences));
+    }
+
+    /// <summary>Writes that happened between recorded exchanges without being recorded themselves (see the files' notes).</summary>
+    private async Task BeforeAsync(int number)
+    {
+        switch (number)
+        {
+            case 34:
+                // "Before this request etcd was compacted at revision 212": w4 was created and patched three times
+                // (209-212, manager unknown), then etcd compacted; the watch cache still holds the events.
+                await Check(_http.PostAsync("apis/example.com/v1/widgets", Widget("w4", 1, "us-west-2")));
+                foreach (var size in new[] { 2, 3, 4 })
+                {
+                    await Check(_http.PatchAsync("apis/example.com/v1/widgets/w4", new JsonObject { ["spec"] = new JsonObject { ["size"] = size } }));
+                }
+
+                _sandbox.Faults.CompactStorage();
+                break;
+            case 80:
+                // "after creating zeta, alpha, mid in that order".
+                foreach (var name in new[] { "zeta", "alpha", "mid" })
+                {
+                    await Check(_http.PostAsync("apis/example.com/v1/widgets", new JsonObject
+                    {
+                        ["apiVersion"] = "example.com/v1",
+                        ["kind"] = "Widget",
+                        ["metadata"] = new JsonObject { ["name"] = name },
+                        ["spec"] = new JsonObject { ["size"] = 1 },
+                    }));
+                }
+
+                break;
+        }
+    }
+
+    private static JsonObject Widget(string name, int size, string region) => new()
+    {
+        ["apiVersion"] = "example.com/v1",
+        ["kind"] = "Widget",
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["spec"] = new JsonObject { ["size"] = size, ["region"] = region },
+    };
+
+    private static async Task Check(Task<SandboxResponse> call)
+    {
+        var response = await call;
+        if (response.Status >= 300)
+        {
+            throw new InvalidOperationException($"replay setup write failed: {response.Status} {response.Text}");
+        }
+    }
+
+    private async Task<(int Status, string ContentType, JsonNode? Body)> SendAsync(GoldenExchange exchange)
+    {
+        var request = exchange.Request;
+        var path = (string)request["path"]! + Query(request);
+        var accept = request["headers"]?["Accept"]?.GetValue<string>();
+        var contentType = request["headers"]?["Content-Type"]?.GetValue<string>();
+        string? body = request["body"] switch
+        {
+            null => null,
+            JsonValue text when text.TryGetValue<string>(out var yaml) => yaml,
+            JsonNode json => MapBody(json.DeepClone()).ToJsonString(),
+        };
+        var response = await _http.SendAsync(new HttpMethod(exchange.Method), path, body, contentType, accept);
+        JsonNode? parsed = response.ContentType.StartsWith("application/json", StringComparison.Ordinal) ? response.Json : JsonValue.Create(response.Text);
+        return (response.Status, response.ContentType, parsed);
+    }
+
+    private async Task<(int Status, string ContentType, JsonNode? Body)> WatchAsync(GoldenExchange exchange)
+    {
+        var path = (string)exchange.Request["path"]! + Query(exchange.Request);
+        await using var watch = await _http.WatchAsync(path);
+        var events = new List<JsonObject>();
+        switch (exchange.Number)
+        {
+            case 33:
+                // "while another process creates w3, patches its spec, patches its status and deletes it" (curl).
+                const string curl = "curl/8.5.0";
+                await Check(_http.PostAsync("apis/example.com/v1/widgets", Widget("w3", 1, "ap-south-1"), curl));
+                await Check(_http.PatchAsync("apis/example.com/v1/widgets/w3", new JsonObject { ["spec"] = new JsonObject { ["size"] = 2 } }, userAgent: curl));
+                var status = JsonNode.Parse("""{"status":{"observedGeneration":2,"conditions":[{"type":"Ready","status":"True","reason":"AgentsHealthy","message":"ok","lastTransitionTime":"2026-11-26T12:00:00Z","observedGeneration":2}]}}""")!;
+                await Check(_http.PatchAsync("apis/example.com/v1/widgets/w3/status", status, userAgent: curl));
+                await Check(_http.SendAsync(HttpMethod.Delete, "apis/example.com/v1/widgets/w3", userAgent: curl));
+                events.AddRange(await watch.NextAsync(4));
+                _time.Advance(TimeSpan.FromSeconds(3)); // the bookmark comes 2s before the 5s timeout
+                events.AddRange(await watch.NextAsync(1));
+                _time.Advance(TimeSpan.FromSeconds(2));
+                events.AddRange(await watch.ReadToEndAsync());
+                break;
+            case 34:
+                events.AddRange(await watch.NextAsync(8));
+                _time.Advance(TimeSpan.FromSeconds(2));
+                events.AddRange(await watch.ReadToEndAsync());
+                break;
+            case 79:
+                events.AddRange(await watch.NextAsync(1));
+                _time.Advance(TimeSpan.FromSeconds(2));
+                events.AddRange(await watch.ReadToEndAsync());
+                break;
+            default:
+                events.AddRange(await watch.ReadToEndAsync());
+                break;
+        }
+
+        return (watch.Status, watch.ContentType, new JsonArray(events.Select(e => (JsonNode?)e).ToArray()));
+    }
+
+    /// <summary>For exchanges whose write needs a missing module: store the recorded result so later exchanges see it.</summary>
+    private void SeedRecorded(GoldenExchange exchange)
+    {
+        if (exchange.Response["body"] is not JsonObject recorded || (int)exchange.Response["status"]! >= 300)
+        {
+            return;
+        }
+
+        var seed = (JsonObject)recorded.DeepClone();
+        var metadata = (JsonObject)seed["metadata"]!;
+        metadata.Remove("resourceVersion");
+        metadata.Remove("managedFields");
+        if (metadata["uid"]?.GetValue<string>() is { } uid && _uids.TryGetValue(uid, out var mapped))
+        {
+            metadata["uid"] = mapped;
+        }
+        else
+        {
+            metadata.Remove("uid");
+        }
+
+        var stored = _sandbox.Cluster.Upsert(seed);
+        Learn(recorded, stored);
+    }
+
+    private string Query(JsonObject request)
+    {
+        if (request["query"] is not JsonObject query || query.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var parts = new List<string>();
+        foreach (var (key, value) in query)
+        {
+            var text = value!.GetValue<string>();
+            if (key == "resourceVersion")
+            {
+                text = MapRv(text);
+            }
+
+            parts.Add($"{Uri.EscapeDataString(key)}={Uri.EscapeDataString(text)}");
+        }
+
+        return "?" + string.Join("&", parts);
+    }
+
+    private JsonNode MapBody(JsonNode body)
+    {
+        if (body is JsonObject { } bodyObject && bodyObject["metadata"] is JsonObject metadata)
+        {
+            if (metadata["resourceVersion"]?.GetValue<string>() is { } rv)
+            {
+                metadata["resourceVersion"] = MapRv(rv);
+            }
+
+            if (metadata["uid"]?.GetValue<string>() is { } uid && _uids.TryGetValue(uid, out var mapped))
+            {
+                metadata["uid"] = mapped;
+            }
+        }
+
+        return body;
+    }
+
+    /// <summary>A recorded RV seen in an earlier response maps to the sandbox's; an older unknown one to "1".</summary>
+    private string MapRv(string recorded)
+    {
+        if (recorded == "0")
+        {
+            return recorded;
+        }
+
+        if (_rvs.TryGetValue(recorded, out var mapped))
+        {
+            return mapped;
+        }
+
+        var number = long.Parse(recorded, CultureInfo.InvariantCulture);
+        var below = _rvs.Keys.Select(k => long.Parse(k, CultureInfo.InvariantCulture)).Where(k => k < number).DefaultIfEmpty(-1).Max();
+        return below < 0 ? "1" : _rvs[below.ToString(CultureInfo.InvariantCulture)];
+    }
+
+    /// <summary>Learns the recorded-to-sandbox mapping of resourceVersions and uids from same-shaped trees.</summary>
+    private void Learn(JsonNode? expected, JsonNode? actual)
+    {
+        switch (expected, actual)
+        {
+            case (JsonObject e, JsonObject a):
+                foreach (var (key, value) in e)
+                {
+                    if (!a.TryGetPropertyValue(key, out var other))
+                    {
+                        continue;
+                    }
+
+                    if (key is "resourceVersion" or "uid" && value is JsonValue ev && ev.TryGetValue<string>(out var recorded) && other is JsonValue av && av.TryGetValue<string>(out var sandbox) && recorded.Length > 0)
+                    {
+                        (key == "uid" ? _uids : _rvs).TryAdd(recorded, sandbox);
+                    }
+                    else
+                    {
+                        Learn(value, other);
+                    }
+                }
+
+                break;
+            case (JsonArray e, JsonArray a):
+                for (var i = 0; i < Math.Min(e.Count, a.Count); i++)
+                {
+                    Learn(e[i], a[i]);
+                }
+
+                break;
+        }
+    }
+
+    private static bool SameMediaType(string expected, string actual) =>
+        string.Equals(expected.Replace(" ", string.Empty, StringComparison.Ordinal), actual.Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The README's normalization: server-assigned identities and times, build metadata, cache order.</summary>
+    internal static JsonNode? Normalize(JsonNode? node, bool sortItems, bool keepManagedFields)
+    {
+        Walk(node, (node as JsonObject)?["kind"]?.GetValue<string>(), keepManagedFields);
+        if (node is JsonObject obj)
+        {
+            if (obj["gitVersion"] is not null)
+            {
+                // /version: build metadata of the recorded binary.
+                obj.Remove("gitCommit");
+                obj.Remove("buildDate");
+                obj.Remove("goVersion");
+            }
+
+            if (obj["kind"]?.GetValue<string>() == "Table" && obj["columnDefinitions"] is JsonArray columns && obj["rows"] is JsonArray rows)
+            {
+                for (var i = 0; i < columns.Count; i++)
+                {
+                    if (columns[i]?["type"]?.GetValue<string>() == "date")
+                    {
+                        foreach (var row in rows)
+                        {
+                            if (row?["cells"] is JsonArray cells && i < cells.Count)
+                            {
+                                cells[i] = "<age>";
+                            }
+                        }
+                    }
+                }
+            }
+
+            if (sortItems && obj["items"] is JsonArray items)
+            {
+                var sorted = items.Select(i => i!.DeepClone()).OrderBy(i => i["metadata"]?["name"]?.GetValue<string>(), StringComparer.Ordinal).ToList();
+                obj["items"] = new JsonArray(sorted.ToArray());
+            }
+        }
+
+        return node;
+    }
+
+    private static void Walk(JsonNode? node, string? topKind, bool keepManagedFields)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                if (!keepManagedFields)
+                {
+                    obj.Remove("managedFields"); // IFieldManager's output: compared only when one is plugged in
+                }
+                else if (obj["managedFields"] is JsonArray entries)
+                {
+                    foreach (var entry in entries.OfType<JsonObject>())
+                    {
+                        entry["time"] = "<time>";
+                    }
+                }
+
+                obj.Remove("selfLink");
+                foreach (var key in obj.Select(p => p.Key).ToList())
+                {
+                    var value = obj[key];
+                    if (value is JsonValue v && v.TryGetValue<string>(out var text))
+                    {
+                        switch (key)
+                        {
+                            case "uid" when text.Length > 0:
+                                obj[key] = "<uid>";
+                                break;
+                            case "resourceVersion" when text.Length > 0:
+                                obj[key] = "<rv>";
+                                break;
+                            case "creationTimestamp" or "deletionTimestamp":
+                                obj[key] = "<time>";
+                                break;
+                            case "lastTransitionTime" when topKind == "CustomResourceDefinition":
+                                obj[key] = "<time>";
+                                break;
+                            case "serverAddress":
+                                obj[key] = Regex.Replace(text, @":\d+$", ":<port>");
+                                break;
+                            case "message":
+                                obj[key] = Regex.Replace(text, @"too old resource version: \d+ \(\d+\)", "too old resource version: N (M)");
+                                break;
+                        }
+                    }
+                    else
+                    {
+                        Walk(value, topKind ?? (value as JsonObject)?["kind"]?.GetValue<string>(), keepManagedFields);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    Walk(item, item is JsonObject o && o["kind"] is not null ? o["kind"]!.GetValue<string>() : topKind, keepManagedFields);
+                }
+
+                break;
+        }
+    }
+
+    internal static void Compare(string path, JsonNode? expected, JsonNode? actual, List<string> differences)
+    {
+        switch (expected, actual)
+        {
+            case (JsonObject e, JsonObject a):
+                foreach (var (key, value) in e)
+                {
+                    if (!a.TryGetPropertyValue(key, out var other))
+                    {
+                        differences.Add($"{path}.{key}: missing (expected {Short(value)})");
+                    }
+                    else
+                    {
+                        Compare($"{path}.{key}", value, other, differences);
+                    }
+                }
+
+                foreach (var (key, value) in a)
+                {
+                    if (!e.ContainsKey(key))
+                    {
+                        differences.Add($"{path}.{key}: unexpected {Short(value)}");
+                    }
+                }
+
+                break;
+            case (JsonArray e, JsonArray a):
+                if (e.Count != a.Count)
+                {
+                    differences.Add($"{path}: expected {e.Count} items, got {a.Count}");
+                }
+
+                for (var i = 0; i < Math.Min(e.Count, a.Count); i++)
+                {
+                    Compare($"{path}[{i}]", e[i], a[i], differences);
+                }
+
+                break;
+            default:
+                if (!JsonNode.DeepEquals(expected, actual))
+                {
+                    differences.Add($"{path}: expected {Short(expected)}, got {Short(actual)}");
+                }
+
+                break;
+        }
+    }
+
+    private static string Short(JsonNode? node)
+    {
+        var text = node?.ToJsonString() ?? "null";
+        return text.Length > 160 ? text[..160] + "…" : text;
+    }
+
+    public string Report()
+    {
+        var report = new StringBuilder();
+        report.AppendLine("NN  outcome  exchange / reason");
+        foreach (var result in _results)
+        {
+            report.Append(CultureInfo.InvariantCulture, $"{result.Number:00}  {result.Outcome,-7}  {result.Name}");
+            if (result.Reason is not null)
+            {
+                report.Append(CultureInfo.InvariantCulture, $"  [{result.Reason}]");
+            }
+
+            report.AppendLine();
+            foreach (var difference in result.Differences.Take(8))
+            {
+                report.AppendLine("            " + difference);
+            }
+        }
+
+        report.AppendLine(CultureInfo.InvariantCulture, $"{_results.Count(r => r.Outcome == "PASS")} of {_results.Count} exchanges pass; {_results.Count(r => r.Outcome == "SKIP")} not sent.");
+        return report.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http?.Dispose();
+        if (_sandbox is not null)
+        {
+            await _sandbox.DisposeAsync();
+        }
+    }
+
+    [GeneratedRegex(@"^\d\d-.*\.json$")]
+    private static partial Regex NumberPrefix();
+}

@@ -1,0 +1,85 @@
+namespace GuardDutyCoverage.Sandbox;
+
+/// <summary>How a <see cref="SandboxServer"/> behaves. Every member has a default that behaves like a fresh cluster.</summary>
+public sealed class SandboxOptions
+{
+    /// <summary>The token of the default user <c>admin</c> (groups <c>system:masters</c>, <c>system:authenticated</c>).</summary>
+    public const string DefaultAdminToken = "sandbox-admin-token";
+
+    /// <summary>Clock for timestamps, Table ages, watch timeouts and bookmarks, fault delays.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>What <c>/version</c> reports as gitVersion; major and minor are derived from it.</summary>
+    public string KubernetesVersion { get; init; } = "v1.31.0";
+
+    /// <summary>Loopback port to listen on; 0 lets the OS choose.</summary>
+    public int Port { get; init; }
+
+    /// <summary>
+    /// Serve HTTPS with a self-signed certificate for 127.0.0.1 (its PEM goes into the kubeconfig as
+    /// certificate-authority-data). Needed when kubectl must authenticate: it sends bearer tokens only over TLS.
+    /// </summary>
+    public bool UseHttps { get; init; }
+
+    /// <summary>Bearer tokens and the users they authenticate. Defaults to <see cref="DefaultAdminToken"/> as admin.</summary>
+    public IReadOnlyDictionary<string, UserInfo> Users { get; init; } = new Dictionary<string, UserInfo>
+    {
+        [DefaultAdminToken] = new UserInfo("admin", ["system:masters", "system:authenticated"]),
+    };
+
+    /// <summary>
+    /// Who a request without an Authorization header is: <c>system:anonymous</c> in <c>system:unauthenticated</c>, as
+    /// kube-apiserver with anonymous auth; null answers such requests 401. kubectl sends no bearer token over plain HTTP,
+    /// so with the default (no <see cref="Authorizer"/>) kubectl is served as this user. An unknown token is always 401.
+    /// </summary>
+    public UserInfo? AnonymousUser { get; init; } = new UserInfo("system:anonymous", ["system:unauthenticated"]);
+
+    /// <summary>How many events of each resource the watch cache keeps; watches from older RVs get 410 Expired.</summary>
+    public int WatchWindow { get; init; } = 1000;
+
+    /// <summary>How many changes storage keeps for exact-RV lists and continue tokens before compacting.</summary>
+    public int StorageHistory { get; init; } = 10_000;
+
+    /// <summary>How often a watch with <c>allowWatchBookmarks</c> gets a BOOKMARK (kube-apiserver: about a minute).</summary>
+    public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a watch without <c>timeoutSeconds</c> stays open.</summary>
+    public TimeSpan DefaultWatchTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Create what a new kube-apiserver creates: the four system namespaces, system priority classes, cluster-admin.</summary>
+    public bool Bootstrap { get; init; } = true;
+
+    /// <summary>Structural schema pruning, defaulting and validation of custom resources; none when null.</summary>
+    public ISchemaValidator? SchemaValidator { get; init; }
+
+    /// <summary>Strategic merge patch, server-side apply and managedFields; when null, strategic merge patches are applied as JSON merge patches and apply answers 415.</summary>
+    public IFieldManager? FieldManager { get; init; }
+
+    /// <summary>Authorization of every resource request and of SubjectAccessReviews; allow-all when null.</summary>
+    public IAuthorizer? Authorizer { get; init; }
+
+    /// <summary>Mutating and validating admission of writes; none when null.</summary>
+    public IAdmissionChain? Admission { get; init; }
+}
+
+/// <summary>A request as the sandbox saw it: what fault predicates match on and what <see cref="SandboxServer.Requests"/> records.</summary>
+/// <param name="Verb">Kubernetes verb: get, list, watch, create, update, patch, delete, deletecollection; or the lower-case HTTP method for non-resource paths.</param>
+public sealed record SandboxRequest(
+    string Method,
+    string Path,
+    string Query,
+    string Verb,
+    bool IsResourceRequest,
+    string Group,
+    string Version,
+    string Resource,
+    string? Subresource,
+    string? Namespace,
+    string? Name,
+    string? UserAgent,
+    string? User,
+    string? ContentType)
+{
+    /// <summary>The HTTP status code of the response (0 while in flight, or for a watch until it ends).</summary>
+    public int StatusCode { get; internal set; }
+}
