@@ -2,8 +2,8 @@ using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Aws;
 using GuardDutyCoverage.Diagnosis;
 using GuardDutyCoverage.Runtime;
-using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
+using k8s;
 
 namespace GuardDutyCoverage.Controller;
 

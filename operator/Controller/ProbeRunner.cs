@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Diagnosis;
 using GuardDutyCoverage.Runtime;
-using k8s.Models;
 using Microsoft.Extensions.Logging;
+using k8s.Models;
 
 namespace GuardDutyCoverage.Controller;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Diagnosis.Checks;
 
 namespace GuardDutyCoverage.Diagnosis;
@@ -46,7 +47,7 @@ public static class DiagnosisEngine
         {
             foreach (var check in new[] { CheckTypes.AgentReady, CheckTypes.PriorityClassReady, CheckTypes.AddonManagerAuthorized, CheckTypes.AdmissionAllowed })
             {
-                context.Note(check, ConditionStatuses.Unknown, "NotObserved", "The cluster's objects were not read.");
+                context.Note(check, ConditionStatus.Unknown, "NotObserved", "The cluster's objects were not read.");
             }
         }
 
@@ -228,10 +229,10 @@ public static class DiagnosisEngine
         var errors = relevant.Where(f => f.Entry.Severity == Severity.Error).ToList();
         if (errors.Count > 0)
         {
-            return new CheckOutcome(check.Type, ConditionStatuses.False, errors[0].Reason, Summarize(errors));
+            return new CheckOutcome(check.Type, ConditionStatus.False, errors[0].Reason, Summarize(errors));
         }
 
-        var blocking = notes.FirstOrDefault(n => n.Status == ConditionStatuses.False) ?? notes.FirstOrDefault(n => n.Status == ConditionStatuses.Unknown);
+        var blocking = notes.FirstOrDefault(n => n.Status == ConditionStatus.False) ?? notes.FirstOrDefault(n => n.Status == ConditionStatus.Unknown);
         if (blocking is not null)
         {
             return new CheckOutcome(check.Type, blocking.Status, blocking.Reason, blocking.Message);
@@ -240,13 +241,13 @@ public static class DiagnosisEngine
         var warnings = relevant.Where(f => f.Entry.Severity != Severity.Error).ToList();
         if (warnings.Count > 0)
         {
-            return new CheckOutcome(check.Type, ConditionStatuses.True, warnings[0].Reason, Summarize(warnings));
+            return new CheckOutcome(check.Type, ConditionStatus.True, warnings[0].Reason, Summarize(warnings));
         }
 
-        var healthy = notes.FirstOrDefault(n => n.Status == ConditionStatuses.True);
+        var healthy = notes.FirstOrDefault(n => n.Status == ConditionStatus.True);
         return healthy is not null
-            ? new CheckOutcome(check.Type, ConditionStatuses.True, healthy.Reason, healthy.Message)
-            : new CheckOutcome(check.Type, ConditionStatuses.True, check.HealthyReason, "No problem found.");
+            ? new CheckOutcome(check.Type, ConditionStatus.True, healthy.Reason, healthy.Message)
+            : new CheckOutcome(check.Type, ConditionStatus.True, check.HealthyReason, "No problem found.");
     }
 
     private static CheckOutcome GuardDutyOutcome(List<MergedFinding> relevant, GuardDutyVerdict guardDuty)
@@ -257,16 +258,16 @@ public static class DiagnosisEngine
             case GuardDutyVerdicts.Healthy:
                 var warning = relevant.FirstOrDefault(f => f.Entry.Severity != Severity.Error);
                 return warning is null
-                    ? new CheckOutcome(type, ConditionStatuses.True, "Healthy", $"GuardDuty reports the cluster HEALTHY{Nodes(guardDuty)}.")
-                    : new CheckOutcome(type, ConditionStatuses.True, warning.Reason, Summarize([warning]));
+                    ? new CheckOutcome(type, ConditionStatus.True, "Healthy", $"GuardDuty reports the cluster HEALTHY{Nodes(guardDuty)}.")
+                    : new CheckOutcome(type, ConditionStatus.True, warning.Reason, Summarize([warning]));
             case GuardDutyVerdicts.Unhealthy or GuardDutyVerdicts.NotFound:
                 var cause = relevant.FirstOrDefault(f => f.Reason != ReasonCodes.ManagementTypeMismatch) ?? relevant.FirstOrDefault();
-                return new CheckOutcome(type, ConditionStatuses.False, cause?.Reason ?? ReasonCodes.UnrecognizedIssue,
+                return new CheckOutcome(type, ConditionStatus.False, cause?.Reason ?? ReasonCodes.UnrecognizedIssue,
                     cause is null ? $"GuardDuty reports {guardDuty.CoverageStatus}." : Summarize([cause]));
             case GuardDutyVerdicts.NotChecked:
-                return new CheckOutcome(type, ConditionStatuses.Unknown, "NotChecked", guardDuty.Reason ?? "GuardDuty is not checked.");
+                return new CheckOutcome(type, ConditionStatus.Unknown, "NotChecked", guardDuty.Reason ?? "GuardDuty is not checked.");
             default:
-                return new CheckOutcome(type, ConditionStatuses.Unknown, "GuardDutyUnknown", guardDuty.Reason ?? "GuardDuty could not be read.");
+                return new CheckOutcome(type, ConditionStatus.Unknown, "GuardDutyUnknown", guardDuty.Reason ?? "GuardDuty could not be read.");
         }
     }
 
@@ -295,7 +296,7 @@ public static class DiagnosisEngine
         {
             return new Readiness
             {
-                Ready = ConditionStatuses.True,
+                Ready = ConditionStatus.True,
                 Reason = "CoverageHealthy",
                 Message = HealthyMessage(context, guardDuty),
             };
@@ -304,7 +305,7 @@ public static class DiagnosisEngine
         if (coverage == Verdicts.Unknown && !progressing)
         {
             var why = local == Verdicts.Unknown ? "the cluster's objects were not read" : guardDuty.Reason ?? "GuardDuty could not be read";
-            return new Readiness { Ready = ConditionStatuses.Unknown, Reason = "CoverageUnknown", Message = $"Coverage cannot be decided: {why}." };
+            return new Readiness { Ready = ConditionStatus.Unknown, Reason = "CoverageUnknown", Message = $"Coverage cannot be decided: {why}." };
         }
 
         string reason;
@@ -336,7 +337,7 @@ public static class DiagnosisEngine
 
         return new Readiness
         {
-            Ready = ConditionStatuses.False,
+            Ready = ConditionStatus.False,
             Reason = reason,
             Message = message,
             Reconciling = progressing,

@@ -36,13 +36,6 @@ public static class CrossCheckOutcomes
     public const string LocalBlindSpot = "LocalBlindSpot";
 }
 
-public static class ConditionStatuses
-{
-    public const string True = "True";
-    public const string False = "False";
-    public const string Unknown = "Unknown";
-}
-
 /// <summary>The result of one diagnosis: what the status and <c>diagnose</c> show.</summary>
 public sealed record DiagnosisReport
 {

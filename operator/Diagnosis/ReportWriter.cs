@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Util;
 
 namespace GuardDutyCoverage.Diagnosis;
@@ -131,8 +132,8 @@ public static class ReportWriter
 
         public string Status(string status, string text) => status switch
         {
-            ConditionStatuses.True => Wrap("\u001b[32m", text),
-            ConditionStatuses.False => Wrap("\u001b[31m", text),
+            ConditionStatus.True => Wrap("\u001b[32m", text),
+            ConditionStatus.False => Wrap("\u001b[31m", text),
             _ => Wrap("\u001b[33m", text),
         };
 

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using k8s.Models;
 
 namespace GuardDutyCoverage.Runtime;
 

@@ -1,6 +1,6 @@
-using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using k8s.Models;
 
 namespace GuardDutyCoverage.Runtime;
 

@@ -1,9 +1,9 @@
 using System.Net;
-using k8s;
-using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using k8s;
+using k8s.Models;
 
 namespace GuardDutyCoverage.Runtime;
 

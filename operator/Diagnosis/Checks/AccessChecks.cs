@@ -1,4 +1,5 @@
 using System.Globalization;
+using GuardDutyCoverage.Api;
 using k8s.Models;
 
 namespace GuardDutyCoverage.Diagnosis.Checks;
@@ -12,7 +13,7 @@ internal static class AccessChecks
         var name = context.Target.PriorityClassName;
         if (!snapshot.Observed(SnapshotKinds.PriorityClass))
         {
-            context.Note(CheckTypes.PriorityClassReady, ConditionStatuses.Unknown, "NotObserved", "PriorityClasses were not read.");
+            context.Note(CheckTypes.PriorityClassReady, ConditionStatus.Unknown, "NotObserved", "PriorityClasses were not read.");
             return;
         }
 
@@ -25,7 +26,7 @@ internal static class AccessChecks
             return;
         }
 
-        context.Note(CheckTypes.PriorityClassReady, ConditionStatuses.True, "PriorityClassPresent",
+        context.Note(CheckTypes.PriorityClassReady, ConditionStatus.True, "PriorityClassPresent",
             string.Create(CultureInfo.InvariantCulture,
                 $"PriorityClass {priorityClass.Metadata?.Name} exists (value {priorityClass.Value}, preemptionPolicy {priorityClass.PreemptionPolicy ?? "PreemptLowerPriority"})."));
     }
@@ -37,7 +38,7 @@ internal static class AccessChecks
         var bindingsObserved = snapshot.Observed(SnapshotKinds.ClusterRoleBinding);
         if (!bindingsObserved && reviews is null or { Count: 0 })
         {
-            context.Note(CheckTypes.AddonManagerAuthorized, ConditionStatuses.Unknown, "NotObserved",
+            context.Note(CheckTypes.AddonManagerAuthorized, ConditionStatus.Unknown, "NotObserved",
                 "ClusterRoleBindings were not read and no SubjectAccessReview was made.");
             return;
         }
@@ -64,7 +65,7 @@ internal static class AccessChecks
             }
 
             var via = bindingProblem is null ? "" : $" (through other bindings; {bindingProblem})";
-            context.Note(CheckTypes.AddonManagerAuthorized, ConditionStatuses.True, "AddonManagerAllowed",
+            context.Note(CheckTypes.AddonManagerAuthorized, ConditionStatus.True, "AddonManagerAllowed",
                 $"SubjectAccessReview: User {Catalog.AddonManagerUser} may {string.Join(", ", reviews.Select(r => r.Probe.Describe()))}{via}.");
             return;
         }
@@ -78,7 +79,7 @@ internal static class AccessChecks
         var bindingText = bindingProblem is null
             ? $"ClusterRoleBinding {Catalog.AddonClusterAdminBinding} binds User {Catalog.AddonManagerUser} to ClusterRole cluster-admin."
             : $"{bindingProblem} ClusterRoleBinding {string.Join(", ", otherBindings)} grants it cluster-admin instead.";
-        context.Note(CheckTypes.AddonManagerAuthorized, ConditionStatuses.True, "AddonManagerAllowed", bindingText);
+        context.Note(CheckTypes.AddonManagerAuthorized, ConditionStatus.True, "AddonManagerAllowed", bindingText);
     }
 
     /// <summary>Why the seed's binding is not in place, or null when it is exactly as documented.</summary>

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using GuardDutyCoverage.Api;
 using k8s.Models;
 
 namespace GuardDutyCoverage.Diagnosis.Checks;
@@ -25,7 +26,7 @@ internal static class AdmissionChecks
         var snapshot = context.Snapshot;
         if (!snapshot.KubernetesObserved)
         {
-            context.Note(CheckTypes.AdmissionAllowed, ConditionStatuses.Unknown, "NotObserved", "The cluster's objects were not read.");
+            context.Note(CheckTypes.AdmissionAllowed, ConditionStatus.Unknown, "NotObserved", "The cluster's objects were not read.");
             return;
         }
 
@@ -46,16 +47,16 @@ internal static class AdmissionChecks
 
         if (inconclusive.Count > 0)
         {
-            context.Note(CheckTypes.AdmissionAllowed, ConditionStatuses.Unknown, "DryRunInconclusive", string.Join(" ", inconclusive));
+            context.Note(CheckTypes.AdmissionAllowed, ConditionStatus.Unknown, "DryRunInconclusive", string.Join(" ", inconclusive));
         }
         else if (!webhooksObserved && snapshot.DaemonSetDryRun is null && snapshot.NamespaceDryRun is null)
         {
-            context.Note(CheckTypes.AdmissionAllowed, ConditionStatuses.Unknown, "NotObserved", "Webhook configurations were not read and no dry-run was made.");
+            context.Note(CheckTypes.AdmissionAllowed, ConditionStatus.Unknown, "NotObserved", "Webhook configurations were not read and no dry-run was made.");
         }
         else
         {
             var dryRuns = new[] { snapshot.DaemonSetDryRun, snapshot.NamespaceDryRun }.Where(d => d is { Allowed: true }).Select(d => d!.Probe.Kind).ToList();
-            context.Note(CheckTypes.AdmissionAllowed, ConditionStatuses.True, "NoBlockingWebhooks",
+            context.Note(CheckTypes.AdmissionAllowed, ConditionStatus.True, "NoBlockingWebhooks",
                 dryRuns.Count > 0
                     ? $"No webhook blocks the add-on's objects; dry-run updates of the {string.Join(" and ", dryRuns)} passed admission."
                     : "No webhook that fails closed intercepts the add-on's objects.");

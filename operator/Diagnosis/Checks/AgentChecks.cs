@@ -1,4 +1,5 @@
 using System.Globalization;
+using GuardDutyCoverage.Api;
 using k8s.Models;
 
 namespace GuardDutyCoverage.Diagnosis.Checks;
@@ -14,7 +15,7 @@ internal static class AgentChecks
         var target = context.Target;
         if (!snapshot.KubernetesObserved)
         {
-            context.Note(CheckTypes.AgentReady, ConditionStatuses.Unknown, "NotObserved", "The cluster's objects were not read.");
+            context.Note(CheckTypes.AgentReady, ConditionStatus.Unknown, "NotObserved", "The cluster's objects were not read.");
             return;
         }
 
@@ -23,7 +24,7 @@ internal static class AgentChecks
         {
             if (!snapshot.Observed(SnapshotKinds.DaemonSet))
             {
-                context.Note(CheckTypes.AgentReady, ConditionStatuses.Unknown, "NotObserved", "DaemonSets were not read.");
+                context.Note(CheckTypes.AgentReady, ConditionStatus.Unknown, "NotObserved", "DaemonSets were not read.");
                 return;
             }
 
@@ -113,7 +114,7 @@ internal static class AgentChecks
         {
             if (context.RolloutInProgress)
             {
-                context.Note(CheckTypes.AgentReady, ConditionStatuses.False, "RolloutInProgress",
+                context.Note(CheckTypes.AgentReady, ConditionStatus.False, "RolloutInProgress",
                     string.Create(CultureInfo.InvariantCulture, $"DaemonSet {target.AgentNamespace}/{target.DaemonSetName} is rolling out: {updated ?? 0}/{desired} updated, {counts}."));
             }
             else
@@ -125,17 +126,17 @@ internal static class AgentChecks
         }
         else if (desired == 0)
         {
-            context.Note(CheckTypes.AgentReady, ConditionStatuses.True, "NoAgentPodsDesired",
+            context.Note(CheckTypes.AgentReady, ConditionStatus.True, "NoAgentPodsDesired",
                 $"DaemonSet {target.AgentNamespace}/{target.DaemonSetName} schedules no pods (0 desired): no node is eligible.");
         }
         else if (context.RolloutInProgress)
         {
-            context.Note(CheckTypes.AgentReady, ConditionStatuses.True, "RolloutInProgress",
+            context.Note(CheckTypes.AgentReady, ConditionStatus.True, "RolloutInProgress",
                 string.Create(CultureInfo.InvariantCulture, $"DaemonSet {target.AgentNamespace}/{target.DaemonSetName} is rolling out: {updated ?? 0}/{desired} updated, {counts}."));
         }
         else
         {
-            context.Note(CheckTypes.AgentReady, ConditionStatuses.True, "AgentAvailable",
+            context.Note(CheckTypes.AgentReady, ConditionStatus.True, "AgentAvailable",
                 $"DaemonSet {target.AgentNamespace}/{target.DaemonSetName}: {counts}.");
         }
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Aws;
 using GuardDutyCoverage.Aws.Model;
 
@@ -164,20 +165,20 @@ internal static class AwsChecks
 
         if (!target.EksAddonCheck)
         {
-            context.Note(CheckTypes.EksAddonHealthy, ConditionStatuses.Unknown, "Disabled", "The EKS add-on check is switched off (spec.checks.eksAddon: false).");
+            context.Note(CheckTypes.EksAddonHealthy, ConditionStatus.Unknown, "Disabled", "The EKS add-on check is switched off (spec.checks.eksAddon: false).");
             return;
         }
 
         var observation = aws?.Addon;
         if (observation is null)
         {
-            context.Note(CheckTypes.EksAddonHealthy, ConditionStatuses.Unknown, "NotObserved", "EKS DescribeAddon has not been read.");
+            context.Note(CheckTypes.EksAddonHealthy, ConditionStatus.Unknown, "NotObserved", "EKS DescribeAddon has not been read.");
             return;
         }
 
         if (!observation.Succeeded)
         {
-            context.Note(CheckTypes.EksAddonHealthy, ConditionStatuses.Unknown, "ReadFailed", observation.Error ?? "EKS DescribeAddon could not be read.");
+            context.Note(CheckTypes.EksAddonHealthy, ConditionStatus.Unknown, "ReadFailed", observation.Error ?? "EKS DescribeAddon could not be read.");
             return;
         }
 
@@ -195,7 +196,7 @@ internal static class AwsChecks
             }
             else
             {
-                context.Note(CheckTypes.EksAddonHealthy, ConditionStatuses.True, "AddonNotInstalled",
+                context.Note(CheckTypes.EksAddonHealthy, ConditionStatus.True, "AddonNotInstalled",
                     message + " The agent DaemonSet exists: it was deployed another way.");
             }
 
@@ -216,19 +217,19 @@ internal static class AwsChecks
         {
             case "CREATING" or "UPDATING":
                 context.AddonProgressing = true;
-                context.Note(CheckTypes.EksAddonHealthy, ConditionStatuses.Unknown, "AddonProgressing", $"EKS add-on {Catalog.AddonName} {addon.AddonVersion} is {status}.");
+                context.Note(CheckTypes.EksAddonHealthy, ConditionStatus.Unknown, "AddonProgressing", $"EKS add-on {Catalog.AddonName} {addon.AddonVersion} is {status}.");
                 break;
             case "CREATE_FAILED" or "UPDATE_FAILED" or "DEGRADED" or "DELETE_FAILED" or "DELETING" when issues.Count == 0:
                 context.Add(ReasonCodes.AddonIssueOther, FindingSource.EksAddon, $"EKS add-on {Catalog.AddonName} {addon.AddonVersion} is {status} without a reported issue.");
                 break;
             case "ACTIVE" when issues.Count == 0:
-                context.Note(CheckTypes.EksAddonHealthy, ConditionStatuses.True, "AddonActive", $"EKS add-on {Catalog.AddonName} {addon.AddonVersion} is ACTIVE with no health issues.");
+                context.Note(CheckTypes.EksAddonHealthy, ConditionStatus.True, "AddonActive", $"EKS add-on {Catalog.AddonName} {addon.AddonVersion} is ACTIVE with no health issues.");
                 break;
         }
 
         if (observation.Stale)
         {
-            context.Note(CheckTypes.EksAddonHealthy, ConditionStatuses.Unknown, "Stale", $"Last read failed, showing the values of {Rfc(observation.CheckedAt)}: {observation.Error}");
+            context.Note(CheckTypes.EksAddonHealthy, ConditionStatus.Unknown, "Stale", $"Last read failed, showing the values of {Rfc(observation.CheckedAt)}: {observation.Error}");
         }
     }
 
@@ -288,16 +289,16 @@ internal static class AwsChecks
 
         if (observed.Count > 0)
         {
-            context.Note(CheckTypes.NetworkReady, ConditionStatuses.True, "VpcReady", string.Join(" ", observed));
+            context.Note(CheckTypes.NetworkReady, ConditionStatus.True, "VpcReady", string.Join(" ", observed));
         }
         else if (aws?.VpcDns is null && aws?.GuardDutyDataEndpoints is null)
         {
-            context.Note(CheckTypes.NetworkReady, ConditionStatuses.Unknown, "NotObserved", "The VPC was not read (EC2).");
+            context.Note(CheckTypes.NetworkReady, ConditionStatus.Unknown, "NotObserved", "The VPC was not read (EC2).");
         }
         else
         {
             var errors = new[] { aws?.VpcDns?.Error, aws?.GuardDutyDataEndpoints?.Error }.Where(e => e is not null);
-            context.Note(CheckTypes.NetworkReady, ConditionStatuses.Unknown, "ReadFailed", string.Join(" ", errors));
+            context.Note(CheckTypes.NetworkReady, ConditionStatus.Unknown, "ReadFailed", string.Join(" ", errors));
         }
     }
 

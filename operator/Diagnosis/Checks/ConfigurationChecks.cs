@@ -1,4 +1,5 @@
 using System.Globalization;
+using GuardDutyCoverage.Api;
 
 namespace GuardDutyCoverage.Diagnosis.Checks;
 
@@ -27,11 +28,11 @@ internal static class ConfigurationChecks
         KubernetesCompatibility(context, ok);
         if (ok.Count > 0)
         {
-            context.Note(CheckTypes.AgentConfigurationValid, ConditionStatuses.True, "ConfigurationAsDeployed", string.Join(" ", ok));
+            context.Note(CheckTypes.AgentConfigurationValid, ConditionStatus.True, "ConfigurationAsDeployed", string.Join(" ", ok));
         }
         else if (context.DaemonSet is null && context.AgentVersion() is null)
         {
-            context.Note(CheckTypes.AgentConfigurationValid, ConditionStatuses.Unknown, "NotObserved", "No agent DaemonSet or add-on version to check.");
+            context.Note(CheckTypes.AgentConfigurationValid, ConditionStatus.Unknown, "NotObserved", "No agent DaemonSet or add-on version to check.");
         }
     }
 

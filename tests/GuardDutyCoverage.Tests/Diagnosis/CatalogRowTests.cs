@@ -1,3 +1,4 @@
+using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Aws;
 using GuardDutyCoverage.Aws.Model;
 using GuardDutyCoverage.Diagnosis;
@@ -212,7 +213,7 @@ public sealed class CatalogRowTests
         var report = new SnapshotBuilder().Diagnose();
         Assert.Empty(report.Findings);
         Assert.Equal(Verdicts.Healthy, report.Coverage);
-        Assert.All(report.Checks, c => Assert.Equal(ConditionStatuses.True, c.Status));
+        Assert.All(report.Checks, c => Assert.Equal(ConditionStatus.True, c.Status));
     }
 
     [Fact]
@@ -250,7 +251,7 @@ public sealed class CatalogRowTests
         var check = Assert.Single(report.Checks, c => c.Type == entry.Check);
         if (entry.Severity == Severity.Error && ReadsSource(entry.Check, source))
         {
-            Assert.Equal(ConditionStatuses.False, check.Status);
+            Assert.Equal(ConditionStatus.False, check.Status);
             Assert.Equal(reason, check.Reason);
         }
 
@@ -262,7 +263,7 @@ public sealed class CatalogRowTests
         if (entry.Severity == Severity.Error)
         {
             Assert.Equal(Verdicts.Unhealthy, report.Coverage);
-            Assert.NotEqual(ConditionStatuses.True, report.Readiness.Ready);
+            Assert.NotEqual(ConditionStatus.True, report.Readiness.Ready);
         }
     }
 
@@ -346,7 +347,7 @@ public sealed class CatalogRowTests
         var report = builder.Diagnose();
         Assert.Empty(report.Findings);
         var check = Assert.Single(report.Checks, c => c.Type == CheckTypes.AddonManagerAuthorized);
-        Assert.Equal(ConditionStatuses.True, check.Status);
+        Assert.Equal(ConditionStatus.True, check.Status);
         Assert.Contains("through other bindings", check.Message);
     }
 
@@ -474,7 +475,7 @@ public sealed class CatalogRowTests
         var report = builder.Diagnose();
         Assert.Empty(report.Findings);
         var check = Assert.Single(report.Checks, c => c.Type == CheckTypes.AdmissionAllowed);
-        Assert.Equal(ConditionStatuses.Unknown, check.Status);
+        Assert.Equal(ConditionStatus.Unknown, check.Status);
         Assert.Equal("DryRunInconclusive", check.Reason);
     }
 

@@ -1,3 +1,4 @@
+using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Aws;
 using GuardDutyCoverage.Aws.Model;
 using GuardDutyCoverage.Diagnosis;
@@ -16,7 +17,7 @@ public sealed class VerdictTests
         Assert.Equal(Verdicts.Healthy, report.Local);
         Assert.Equal(GuardDutyVerdicts.Healthy, report.GuardDuty.CoverageStatus);
         Assert.Equal(CrossCheckOutcomes.Agree, report.CrossCheck);
-        Assert.Equal(ConditionStatuses.True, report.Readiness.Ready);
+        Assert.Equal(ConditionStatus.True, report.Readiness.Ready);
         Assert.False(report.Readiness.Reconciling);
         Assert.False(report.Readiness.Stalled);
         Assert.Equal("3/3", report.Agent!.Summary);
@@ -64,7 +65,7 @@ public sealed class VerdictTests
         Assert.Equal(CrossCheckOutcomes.LocalBlindSpot, report.CrossCheck);
         Assert.Equal(Verdicts.Unhealthy, report.Coverage);
         var network = Assert.Single(report.Checks, c => c.Type == CheckTypes.NetworkReady);
-        Assert.Equal(ConditionStatuses.False, network.Status);
+        Assert.Equal(ConditionStatus.False, network.Status);
         Assert.Equal(ReasonCodes.VpcEndpointSharedVpcUnsupported, network.Reason);
         var finding = Assert.Single(report.Findings);
         Assert.Contains("vpc-0a1b2c3d4e5f60718", finding.Message);
@@ -78,7 +79,7 @@ public sealed class VerdictTests
         var report = builder.Diagnose();
         Assert.Equal(Verdicts.Healthy, report.Local);
         Assert.Equal(CrossCheckOutcomes.GuardDutyStale, report.CrossCheck);
-        Assert.Equal(ConditionStatuses.False, report.Readiness.Ready);
+        Assert.Equal(ConditionStatus.False, report.Readiness.Ready);
         Assert.Equal(CrossCheckOutcomes.GuardDutyStale, report.Readiness.Reason);
         Assert.True(report.Readiness.Reconciling);
         Assert.False(report.Readiness.Stalled);
@@ -117,7 +118,7 @@ public sealed class VerdictTests
         Assert.Null(report.CrossCheck);
         Assert.Equal(Verdicts.Unhealthy, report.Coverage);
         var check = Assert.Single(report.Checks, c => c.Type == CheckTypes.GuardDutyCovered);
-        Assert.Equal(ConditionStatuses.Unknown, check.Status);
+        Assert.Equal(ConditionStatus.Unknown, check.Status);
     }
 
     [Fact]
@@ -126,7 +127,7 @@ public sealed class VerdictTests
         var builder = new SnapshotBuilder { CoverageObservation = AwsObservation<CoverageResource>.Failure("no credentials") };
         var report = builder.Diagnose();
         Assert.Equal(Verdicts.Unknown, report.Coverage);
-        Assert.Equal(ConditionStatuses.Unknown, report.Readiness.Ready);
+        Assert.Equal(ConditionStatus.Unknown, report.Readiness.Ready);
         Assert.False(report.Readiness.Stalled);
     }
 
@@ -151,7 +152,7 @@ public sealed class VerdictTests
         Assert.Equal(GuardDutyVerdicts.NotChecked, report.GuardDuty.CoverageStatus);
         Assert.Empty(report.Findings);
         Assert.Equal(Verdicts.Healthy, report.Coverage);
-        Assert.Equal(ConditionStatuses.True, report.Readiness.Ready);
+        Assert.Equal(ConditionStatus.True, report.Readiness.Ready);
     }
 
     [Fact]
@@ -160,7 +161,7 @@ public sealed class VerdictTests
         var builder = new SnapshotBuilder { Namespace = null, DaemonSet = null, Pods = [] }
             .GuardDutyIssue("EKS Runtime Monitoring enablement resource provisioning in progress");
         var report = builder.Diagnose();
-        Assert.Equal(ConditionStatuses.False, report.Readiness.Ready);
+        Assert.Equal(ConditionStatus.False, report.Readiness.Ready);
         Assert.True(report.Readiness.Reconciling);
         Assert.False(report.Readiness.Stalled);
         var provisioning = Assert.Single(report.Findings, f => f.Reason == ReasonCodes.EnablementProvisioningInProgress);
@@ -192,12 +193,12 @@ public sealed class VerdictTests
         var report = builder.Diagnose();
         Assert.Empty(report.Findings);
         Assert.Equal(Verdicts.Healthy, report.Local);
-        Assert.Equal(ConditionStatuses.False, report.Readiness.Ready);
+        Assert.Equal(ConditionStatus.False, report.Readiness.Ready);
         Assert.Equal("RolloutInProgress", report.Readiness.Reason);
         Assert.True(report.Readiness.Reconciling);
         Assert.False(report.Readiness.Stalled);
         var agent = Assert.Single(report.Checks, c => c.Type == CheckTypes.AgentReady);
-        Assert.Equal(ConditionStatuses.False, agent.Status);
+        Assert.Equal(ConditionStatus.False, agent.Status);
         Assert.Equal("RolloutInProgress", agent.Reason);
     }
 
@@ -209,9 +210,9 @@ public sealed class VerdictTests
         var report = builder.Diagnose();
         Assert.Equal("Warning", Assert.Single(report.Findings).Severity);
         Assert.Equal(Verdicts.Healthy, report.Local);
-        Assert.Equal(ConditionStatuses.True, report.Readiness.Ready);
+        Assert.Equal(ConditionStatus.True, report.Readiness.Ready);
         var check = Assert.Single(report.Checks, c => c.Type == CheckTypes.AgentConfigurationValid);
-        Assert.Equal(ConditionStatuses.True, check.Status);
+        Assert.Equal(ConditionStatus.True, check.Status);
         Assert.Equal(ReasonCodes.AgentImageRegistryUnexpected, check.Reason);
     }
 
@@ -224,7 +225,7 @@ public sealed class VerdictTests
         Assert.Empty(report.Findings);
         Assert.Null(report.CrossCheck);
         Assert.Equal(Verdicts.Unknown, report.Coverage);
-        Assert.Equal(ConditionStatuses.Unknown, Assert.Single(report.Checks, c => c.Type == CheckTypes.AgentReady).Status);
+        Assert.Equal(ConditionStatus.Unknown, Assert.Single(report.Checks, c => c.Type == CheckTypes.AgentReady).Status);
     }
 
     [Fact]

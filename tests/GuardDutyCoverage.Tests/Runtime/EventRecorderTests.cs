@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using GuardDutyCoverage.Runtime;
-using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
+using k8s.Models;
 
 namespace GuardDutyCoverage.Tests.Runtime;
 

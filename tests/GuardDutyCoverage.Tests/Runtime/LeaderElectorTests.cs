@@ -2,8 +2,8 @@ using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using GuardDutyCoverage.Runtime;
-using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
+using k8s.Models;
 
 namespace GuardDutyCoverage.Tests.Runtime;
 

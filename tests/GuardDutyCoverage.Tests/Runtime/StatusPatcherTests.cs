@@ -1,6 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Runtime;
-using System.Text.Json;
 
 namespace GuardDutyCoverage.Tests.Runtime;
 
