@@ -14,6 +14,7 @@ namespace GuardDutyCoverage.Api;
 [JsonSerializable(typeof(V1Alpha1GuardDutyCoverage))]
 [JsonSerializable(typeof(V1Alpha1GuardDutyCoverageList))]
 [JsonSerializable(typeof(GuardDutyCoverageStatus))]
+[JsonSerializable(typeof(GuardDutyCoverageSpec))]
 // managedFields[].fieldsV1 is typed object in KubernetesClient's models: it round-trips as a JsonElement.
 [JsonSerializable(typeof(System.Text.Json.JsonElement))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

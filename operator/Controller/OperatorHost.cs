@@ -27,6 +27,18 @@ public sealed record RunSettings
 
     /// <summary>AWS endpoint overrides every CR inherits (AWS_ENDPOINT_URL*).</summary>
     public AwsEndpointOverrides AwsEndpoints { get; init; } = AwsEndpointOverrides.None;
+
+    /// <summary>AWS clients; null: the SDK's default credential chain over a process-wide HTTP client.</summary>
+    public IAwsClientFactory? AwsClients { get; init; }
+
+    /// <summary>How a CR without <c>spec.region</c> gets one; null: AWS_REGION, AWS_DEFAULT_REGION, instance metadata.</summary>
+    public AwsRegionResolver? AwsRegions { get; init; }
+
+    /// <summary>The clock of the manager, the queue and the poller (tests use a fake one).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Poller tuning (tests make jitter deterministic).</summary>
+    public CoveragePollerOptions? Poller { get; init; }
 }
 
 /// <summary>
@@ -52,13 +64,18 @@ public static class OperatorHost
                 HealthProbeBindAddress = settings.HealthProbeBindAddress,
                 FieldManager = Name,
             },
-            loggerFactory);
+            loggerFactory,
+            settings.Time);
 
         await PreflightAsync(manager.Client, settings.Kubernetes.Host, cancellationToken).ConfigureAwait(false);
 
         using var awsHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        using var awsClients = new AwsClientFactory(awsHttp, AwsCredentialsSource.DefaultChain(), new AwsClientOptions());
-        var poller = new CoveragePoller(awsClients, AwsRegionResolver.FromProcess(awsHttp), manager.Time);
+        using var ownAwsClients = settings.AwsClients is null ? new AwsClientFactory(awsHttp, AwsCredentialsSource.DefaultChain(), new AwsClientOptions()) : null;
+        var poller = new CoveragePoller(
+            settings.AwsClients ?? ownAwsClients!,
+            settings.AwsRegions ?? AwsRegionResolver.FromProcess(awsHttp),
+            manager.Time,
+            settings.Poller);
 
         var view = ClusterView.Register(manager, settings.Operator.AgentNamespaces);
         var reconciler = new CoverageReconciler(
