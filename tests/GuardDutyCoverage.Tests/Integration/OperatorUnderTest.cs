@@ -44,6 +44,9 @@ public sealed class OperatorUnderTest : IAsyncDisposable
 
     public Manager? Manager { get; private set; }
 
+    /// <summary>The operator's clock: a FakeTimeProvider lets a test move to the next GuardDuty poll without waiting.</summary>
+    public TimeProvider Time { get; private init; } = TimeProvider.System;
+
     public string KubeconfigPath => Path.Combine(_directory, "kubeconfig");
 
     /// <summary>Starts the sandbox with the CRD and <paramref name="seedFiles"/> (YAML under tests/scenarios), the AWS fake, and the operator.</summary>
@@ -52,7 +55,8 @@ public sealed class OperatorUnderTest : IAsyncDisposable
         OperatorOptions? options = null,
         SandboxOptions? sandboxOptions = null,
         Action<FakeAws>? seedAws = null,
-        bool startOperator = true)
+        bool startOperator = true,
+        TimeProvider? time = null)
     {
         var sandbox = await SandboxServer.StartAsync(sandboxOptions);
         sandbox.Cluster.LoadYaml(await File.ReadAllTextAsync(RepoPaths.Crd));
@@ -66,7 +70,7 @@ public sealed class OperatorUnderTest : IAsyncDisposable
         seedAws?.Invoke(aws);
 
         var directory = Directory.CreateTempSubdirectory("gdc-it-").FullName;
-        var self = new OperatorUnderTest(sandbox, aws, directory);
+        var self = new OperatorUnderTest(sandbox, aws, directory) { Time = time ?? TimeProvider.System };
         sandbox.WriteKubeconfig(self.KubeconfigPath);
         if (startOperator)
         {
@@ -119,6 +123,7 @@ public sealed class OperatorUnderTest : IAsyncDisposable
             AwsClients = Aws,
             AwsRegions = new AwsRegionResolver(name => name == "AWS_REGION" ? Region : null, null),
             Poller = new CoveragePollerOptions { Jitter = () => 0 },
+            Time = Time,
         };
         var started = new TaskCompletionSource<Manager>(TaskCreationOptions.RunContinuationsAsynchronously);
         _run = Task.Run(() => OperatorHost.RunAsync(settings, Logs.Factory, _stop.Token, m => started.TrySetResult(m)));
