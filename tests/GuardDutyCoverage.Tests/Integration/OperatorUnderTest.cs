@@ -56,10 +56,15 @@ public sealed class OperatorUnderTest : IAsyncDisposable
         SandboxOptions? sandboxOptions = null,
         Action<FakeAws>? seedAws = null,
         bool startOperator = true,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        bool installCrd = true)
     {
         var sandbox = await SandboxServer.StartAsync(sandboxOptions);
-        sandbox.Cluster.LoadYaml(await File.ReadAllTextAsync(RepoPaths.Crd));
+        if (installCrd)
+        {
+            sandbox.Cluster.LoadYaml(await File.ReadAllTextAsync(RepoPaths.Crd));
+        }
+
         foreach (var file in seedFiles ?? HealthyCluster)
         {
             sandbox.Cluster.LoadYaml(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "tests", "scenarios", file)));
