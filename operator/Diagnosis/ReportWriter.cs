@@ -9,7 +9,13 @@ namespace GuardDutyCoverage.Diagnosis;
 public static class ReportWriter
 {
     public static string Json(DiagnosisReport report) =>
-        JsonSerializer.Serialize(report, DiagnosisJsonContext.Default.DiagnosisReport) + "\n";
+        JsonSerializer.Serialize(report, ReadableJson.DiagnosisReport) + "\n";
+
+    /// <summary>JSON for people and jq: quotes and apostrophes in messages stay as they are (no \u0022).</summary>
+    private static readonly DiagnosisJsonContext ReadableJson = new(new JsonSerializerOptions(DiagnosisJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 
     public static string Yaml(DiagnosisReport report) =>
         YamlJson.Serialize(JsonSerializer.SerializeToNode(report, DiagnosisJsonContext.Default.DiagnosisReport));
