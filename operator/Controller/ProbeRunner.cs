@@ -69,7 +69,16 @@ public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger
         }
 
         var results = new ProbeResults(reviews, daemonSet, ns, notPermitted);
-        _cache[key] = new Cached(fingerprint, now, results);
+        if (reviews.All(r => r.Error is null))
+        {
+            _cache[key] = new Cached(fingerprint, now, results);
+        }
+        else
+        {
+            // A probe that failed (API error) is retried on the next reconcile, not remembered for an interval.
+            _cache.TryRemove(key, out _);
+        }
+
         return results;
     }
 

@@ -117,10 +117,21 @@ public sealed class OperatorUnderTest : IAsyncDisposable
             new Dictionary<string, string> { ["GuardDutyManaged"] = "true" }));
     }
 
-    public void Start(OperatorOptions options)
+    public void Start(OperatorOptions options) => Start(options, leaderElectionNamespace: null);
+
+    /// <summary>Starts with leader election in <paramref name="leaseNamespace"/>; the task completes with the exit code.</summary>
+    public Task<int> StartWithLeaderElection(string leaseNamespace)
+    {
+        Start(new OperatorOptions(), leaseNamespace);
+        return _run!;
+    }
+
+    private void Start(OperatorOptions options, string? leaderElectionNamespace)
     {
         var settings = new RunSettings
         {
+            LeaderElect = leaderElectionNamespace is not null,
+            LeaderElectionNamespace = leaderElectionNamespace,
             Kubernetes = KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath),
             Operator = options,
             MetricsBindAddress = "127.0.0.1:0",
