@@ -54,6 +54,7 @@ public static class RunCommand
                 MetricsBindAddress = parse.GetValue(metrics)!,
                 HealthProbeBindAddress = parse.GetValue(probes)!,
                 AwsEndpoints = Wrap(() => AwsEndpointOverrides.FromEnvironment()),
+                OperatorNamespace = Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } podNamespace ? podNamespace : null,
                 Operator = new OperatorOptions
                 {
                     AgentNamespaces = namespaces,

@@ -37,6 +37,9 @@ public sealed class CoverageReconciler(
     /// <summary>Fraction of the interval added at random to the periodic re-check, so CRs do not re-check in step.</summary>
     public Func<double> Jitter { get; init; } = Random.Shared.NextDouble;
 
+    /// <summary>Sends <c>spec.notify</c> notifications; null: notifications are not wired (e.g. one-shot tools).</summary>
+    public Notifier? Notifier { get; init; }
+
     public async Task<ReconcileResult> ReconcileAsync(string name, CancellationToken cancellationToken)
     {
         var coverage = getCoverage(name);
@@ -104,6 +107,11 @@ public sealed class CoverageReconciler(
         {
             logger.LogInformation("GuardDutyCoverage {Name}: coverage {Coverage}, Ready {Ready} ({Reason})", name, status.Coverage ?? "-", Ready(status)?.Status, Ready(status)?.Reason);
             await RecordTransitionsAsync(coverage, coverage.Status, status, cancellationToken).ConfigureAwait(false);
+            if (Notifier is not null
+                && await Notifier.NotifyAsync(coverage, coverage.Status, status, time.GetUtcNow(), cancellationToken).ConfigureAwait(false) is { } failure)
+            {
+                await events.WarningAsync(Regarding(coverage), "NotificationFailed", "Notify", failure, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return retryAfter is { } after ? ReconcileResult.RequeueAfter(after) : ReconcileResult.Done;
@@ -164,6 +172,7 @@ public sealed class CoverageReconciler(
         aws.Unregister(name);
         probes.Forget(name);
         metrics.Forget(name);
+        Notifier?.Forget(name);
         _memory.TryRemove(name, out _);
     }
 

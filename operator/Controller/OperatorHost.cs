@@ -28,6 +28,9 @@ public sealed record RunSettings
     /// <summary>AWS endpoint overrides every CR inherits (AWS_ENDPOINT_URL*).</summary>
     public AwsEndpointOverrides AwsEndpoints { get; init; } = AwsEndpointOverrides.None;
 
+    /// <summary>The operator's own namespace (POD_NAMESPACE): where notification Secrets live.</summary>
+    public string? OperatorNamespace { get; init; }
+
     /// <summary>AWS clients; null: the SDK's default credential chain over a process-wide HTTP client.</summary>
     public IAwsClientFactory? AwsClients { get; init; }
 
@@ -70,6 +73,7 @@ public static class OperatorHost
         await PreflightAsync(manager.Client, settings.Kubernetes.Host, cancellationToken).ConfigureAwait(false);
 
         using var awsHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var notifyHttp = new HttpClient { Timeout = Notifier.Timeout };
         using var ownAwsClients = settings.AwsClients is null ? new AwsClientFactory(awsHttp, AwsCredentialsSource.DefaultChain(), new AwsClientOptions()) : null;
         var poller = new CoveragePoller(
             settings.AwsClients ?? ownAwsClients!,
@@ -93,6 +97,7 @@ public static class OperatorHost
             loggerFactory.CreateLogger<CoverageReconciler>())
         {
             DefaultEndpoints = settings.AwsEndpoints,
+            Notifier = new Notifier(manager.Client, notifyHttp, settings.OperatorNamespace),
         };
 
         var controller = manager.AddController<string>(

@@ -24,6 +24,7 @@ public sealed class OperatorUnderTest : IAsyncDisposable
     public const string ClusterName = "prod-eks-1";
     public const string CoverageName = "prod-eks-1";
     public const string VpcId = "vpc-0a1b2c3d4e5f67890";
+    public const string OperatorNamespace = "guardduty-coverage-system";
 
     private readonly CancellationTokenSource _stop = new();
     private readonly string _directory;
@@ -131,6 +132,7 @@ public sealed class OperatorUnderTest : IAsyncDisposable
         var settings = new RunSettings
         {
             LeaderElect = leaderElectionNamespace is not null,
+            OperatorNamespace = OperatorNamespace,
             LeaderElectionNamespace = leaderElectionNamespace,
             Kubernetes = KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath),
             Operator = options,
@@ -225,6 +227,29 @@ public sealed class OperatorUnderTest : IAsyncDisposable
 
     public Task<GuardDutyCoverageStatus> WaitForNoFindingAsync(string reason, string name = CoverageName) =>
         WaitForStatusAsync(s => s.Findings?.All(f => f.Reason != reason) != false && s.Findings is not null, name, what: $"no {reason} finding");
+
+    /// <summary>Waits for an Event with <paramref name="reason"/> about any object; returns its note.</summary>
+    public async Task<string> WaitForEventAsync(string reason, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            foreach (var e in Sandbox.Cluster.List("events.k8s.io/v1", "Event"))
+            {
+                if (e["reason"]?.GetValue<string>() == reason)
+                {
+                    return e["note"]?.GetValue<string>() ?? e["message"]?.GetValue<string>() ?? "";
+                }
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"no {reason} event.\nOperator log:\n{Logs.Text}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
 
     public async Task<int> StopAsync()
     {

@@ -1,0 +1,113 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Serialization;
+using GuardDutyCoverage.Api;
+using GuardDutyCoverage.Runtime;
+
+namespace GuardDutyCoverage.Controller;
+
+/// <summary>What a notification webhook receives when a GuardDutyCoverage's verdict changes.</summary>
+/// <param name="Text">One line for people (chat webhooks such as Slack's show it).</param>
+public sealed record CoverageNotification(
+    string Text,
+    string Name,
+    string ClusterName,
+    string? Coverage,
+    string? PreviousCoverage,
+    string? Ready,
+    string? Reason,
+    string? Message,
+    IReadOnlyList<NotifiedFinding> Findings,
+    DateTimeOffset Time);
+
+public sealed record NotifiedFinding(string Reason, string Severity, string Message);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, Converters = [typeof(Rfc3339TimeConverter)])]
+[JsonSerializable(typeof(CoverageNotification))]
+public sealed partial class NotificationJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// <c>spec.notify.webhookSecretRef</c>: POSTs a JSON notification to the URL stored in a Secret of the operator's own
+/// namespace when the coverage verdict or Ready changes. Reading that Secret is opt-in RBAC (by name only).
+/// </summary>
+public sealed class Notifier(KubeApiClient client, HttpClient http, string? operatorNamespace)
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The last verdict notified per CR, so Healthy → Unknown → Healthy (GuardDuty briefly unreadable) stays quiet.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _notified = new(StringComparer.Ordinal);
+
+    public void Forget(string name) => _notified.TryRemove(name, out _);
+
+    /// <summary>
+    /// Sends when the coverage verdict changes to Healthy or Unhealthy (Unknown is not news: it means "cannot tell yet");
+    /// returns why sending failed, or null.
+    /// </summary>
+    public async Task<string?> NotifyAsync(V1Alpha1GuardDutyCoverage coverage, GuardDutyCoverageStatus? before, GuardDutyCoverageStatus after, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var reference = coverage.Spec.Notify?.WebhookSecretRef;
+        var name = coverage.Metadata.Name;
+        var ready = after.Conditions.Find(ConditionTypes.Ready);
+        var previous = _notified.TryGetValue(name, out var notified) ? notified : before?.Coverage;
+        if (reference is null || after.Coverage is not ("Healthy" or "Unhealthy") || after.Coverage == previous)
+        {
+            return null;
+        }
+
+        if (operatorNamespace is null)
+        {
+            return "the operator does not know its namespace (POD_NAMESPACE is not set), so it cannot read the notification Secret";
+        }
+
+        string url;
+        try
+        {
+            var secret = await client.GetAsync(KubeResources.Secrets, reference.Name, operatorNamespace, cancellationToken).ConfigureAwait(false);
+            if (secret?.Data is null || !secret.Data.TryGetValue(reference.Key, out var bytes))
+            {
+                return $"Secret {operatorNamespace}/{reference.Name} {(secret is null ? "does not exist" : $"has no key \"{reference.Key}\"")}";
+            }
+
+            url = Encoding.UTF8.GetString(bytes).Trim();
+        }
+        catch (KubeApiException e)
+        {
+            return $"cannot read Secret {operatorNamespace}/{reference.Name}: {e.ServerMessage}";
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+        {
+            return $"Secret {operatorNamespace}/{reference.Name} key \"{reference.Key}\" is not an http(s) URL";
+        }
+
+        var notification = new CoverageNotification(
+            $"GuardDutyCoverage {coverage.Metadata.Name} (cluster {coverage.Spec.ClusterName}): coverage {after.Coverage ?? "Unknown"}" +
+            (ready is null ? "" : $", Ready {ready.Status} ({ready.Reason}): {ready.Message}"),
+            coverage.Metadata.Name,
+            coverage.Spec.ClusterName,
+            after.Coverage,
+            previous,
+            ready?.Status,
+            ready?.Reason,
+            ready?.Message,
+            [.. (after.Findings ?? []).Select(f => new NotifiedFinding(f.Reason, f.Severity, f.Message))],
+            Rfc3339TimeConverter.Truncate(now));
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Timeout);
+            using var response = await http.PostAsJsonAsync(uri, notification, NotificationJsonContext.Default.CoverageNotification, timeout.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                return $"the notification webhook answered {(int)response.StatusCode} {response.ReasonPhrase}";
+            }
+
+            _notified[name] = after.Coverage!;
+            return null;
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return $"cannot reach the notification webhook {uri.Host}: {e.Message}";
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using GuardDutyCoverage.Api;
+using GuardDutyCoverage.Diagnosis;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace GuardDutyCoverage.Tests.Integration;
+
+/// <summary><c>spec.notify.webhookSecretRef</c>: a POST on every verdict change, the URL from a Secret in the operator's namespace.</summary>
+public sealed class NotificationTests
+{
+    private sealed class Receiver : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private Receiver(WebApplication app, Channel<JsonObject> received)
+        {
+            _app = app;
+            Received = received;
+        }
+
+        public Channel<JsonObject> Received { get; }
+
+        public string Url => _app.Urls.First() + "/hook";
+
+        public static async Task<Receiver> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var received = Channel.CreateUnbounded<JsonObject>();
+            app.MapPost("/hook", async (HttpContext context) =>
+            {
+                var body = await JsonNode.ParseAsync(context.Request.Body);
+                await received.Writer.WriteAsync(body!.AsObject());
+                return Results.Ok();
+            });
+            await app.StartAsync();
+            return new Receiver(app, received);
+        }
+
+        public async Task<JsonObject> NextAsync() =>
+            await Received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        public ValueTask DisposeAsync() => _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task VerdictChangesArePostedToTheWebhookInTheSecret()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var it = await OperatorUnderTest.StartAsync();
+        it.Sandbox.Cluster.LoadYaml($"""
+            apiVersion: v1
+            kind: Namespace
+            metadata: {"{"}name: {OperatorUnderTest.OperatorNamespace}{"}"}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {"{"}name: coverage-webhook, namespace: {OperatorUnderTest.OperatorNamespace}{"}"}
+            data: {"{"}url: "{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(receiver.Url))}"{"}"}
+            """);
+        it.ApplyCoverage(spec: s => s["notify"] = new JsonObject { ["webhookSecretRef"] = new JsonObject { ["name"] = "coverage-webhook" } });
+
+        var first = await receiver.NextAsync();
+        Assert.Equal("Healthy", first["coverage"]!.GetValue<string>());
+        Assert.Equal("True", first["ready"]!.GetValue<string>());
+        Assert.Equal(OperatorUnderTest.ClusterName, first["clusterName"]!.GetValue<string>());
+        Assert.Contains("coverage Healthy", first["text"]!.GetValue<string>());
+
+        it.Sandbox.Cluster.Delete("scheduling.k8s.io/v1", "PriorityClass", null, "aws-guardduty-agent.priorityclass");
+        var second = await receiver.NextAsync();
+        Assert.Equal("Unhealthy", second["coverage"]!.GetValue<string>());
+        Assert.Equal("Healthy", second["previousCoverage"]!.GetValue<string>());
+        Assert.Equal(ReasonCodes.PriorityClassMissing, second["findings"]![0]!["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AMissingSecretIsAWarningEventNotAFailedReconcile()
+    {
+        await using var it = await OperatorUnderTest.StartAsync();
+        it.ApplyCoverage(spec: s => s["notify"] = new JsonObject { ["webhookSecretRef"] = new JsonObject { ["name"] = "absent" } });
+        await it.WaitForReadyAsync(ConditionStatus.True);
+        var events = await it.WaitForEventAsync("NotificationFailed");
+        Assert.Contains("absent", events);
+    }
+}
