@@ -802,6 +802,7 @@ internal sealed partial class ApiHandler
             }
 
             deleted = resource.Present(result.Object!);
+            _cluster.Committed(resource);
         }
 
         if (resource.ReturnsDeletedObject)
@@ -924,6 +925,11 @@ internal sealed partial class ApiHandler
             {
                 deleted.Add(resource.Present(removed));
             }
+        }
+
+        if (!dryRun && deleted.Count > 0)
+        {
+            _cluster.Committed(resource);
         }
 
         var list = new JsonObject
