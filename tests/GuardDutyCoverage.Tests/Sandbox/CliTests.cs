@@ -107,7 +107,7 @@ public sealed class CliTests : IDisposable
             Assert.Matches(@"^guardduty-sandbox: serving GuardDuty and EKS at http://127\.0\.0\.1:\d+ \(environment .*aws\.env\)$", awsLine);
             var environment = File.ReadAllLines(environmentFile).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
             Assert.Equal(
-                ["AWS_ENDPOINT_URL_GUARDDUTY", "AWS_ENDPOINT_URL_EKS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_EC2_METADATA_DISABLED"],
+                ["AWS_ENDPOINT_URL_GUARDDUTY", "AWS_ENDPOINT_URL_EKS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EC2_METADATA_DISABLED"],
                 environment.Keys);
             Assert.Equal("us-east-1", environment["AWS_REGION"]);
 

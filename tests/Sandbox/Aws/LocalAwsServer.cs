@@ -86,7 +86,8 @@ public sealed class LocalAwsServer : IAsyncDisposable
     /// <summary>
     /// What a process needs in its environment to use these endpoints with the AWS SDKs' standard variables (the
     /// operator's <c>AwsEndpointOverrides.FromEnvironment</c>, the AWS CLI): per-service endpoint URLs for GuardDuty and
-    /// EKS only (STS and EC2 stay where they are), the test credentials, the region, and no instance metadata lookups.
+    /// EKS only (STS and EC2 stay where they are), the test credentials, the region (also as AWS_DEFAULT_REGION for the
+    /// AWS CLI), and no instance metadata lookups.
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> Environment(string region)
     {
@@ -100,6 +101,7 @@ public sealed class LocalAwsServer : IAsyncDisposable
             KeyValuePair.Create("AWS_ACCESS_KEY_ID", credentials.AccessKeyId),
             KeyValuePair.Create("AWS_SECRET_ACCESS_KEY", credentials.SecretAccessKey),
             KeyValuePair.Create("AWS_REGION", region),
+            KeyValuePair.Create("AWS_DEFAULT_REGION", region), // what the AWS CLI v1 reads
             KeyValuePair.Create("AWS_EC2_METADATA_DISABLED", "true"),
         ];
     }
