@@ -44,6 +44,25 @@ public sealed class TestWebhookServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stopped_it_refuses_connections_and_resumed_it_answers_on_the_same_address_with_its_records()
+    {
+        server.Map("/validate", (_, _) => ValueTask.FromResult(WebhookReply.Allow()));
+        var address = server.BaseAddress;
+        using var first = await client.PostAsync("/validate", new StringContent("""{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1"}}"""));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+
+        await server.StopListeningAsync();
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.PostAsync("/validate", new StringContent("{}")));
+        Assert.Equal(HttpRequestError.ConnectionError, refused.HttpRequestError);
+
+        await server.ResumeListeningAsync();
+        Assert.Equal(address, server.BaseAddress);
+        using var second = await client.PostAsync("/validate", new StringContent("""{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"2"}}"""));
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(["1", "2"], server.Received.Select(r => r.Review.Uid));
+    }
+
+    [Fact]
     public void Listens_on_loopback_with_an_os_chosen_port_and_exposes_its_ca_for_ca_bundle()
     {
         Assert.Equal("127.0.0.1", server.BaseAddress.Host);
