@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using GuardDutyCoverage.Sandbox;
+using GuardDutyCoverage.Sandbox.Aws;
 
-// guardduty-sandbox serve --kubeconfig FILE [--port N] [--seed DIR]: a fake cluster for `make demo` and manual kubectl use.
+// guardduty-sandbox serve --kubeconfig FILE [--port N] [--seed DIR] [--aws-seed FILE]: a fake cluster (and local
+// GuardDuty/EKS) for `make demo` and manual kubectl use.
 var kubeconfigOption = new Option<FileInfo>("--kubeconfig")
 {
-    Description = "Where to write the kubeconfig (server http://127.0.0.1:PORT, bearer token, context sandbox)",
+    Description = "Where to write the kubeconfig (server https://127.0.0.1:PORT with its CA, admin bearer token, context sandbox)",
     Required = true,
 };
 var portOption = new Option<int>("--port")
@@ -25,11 +27,24 @@ var seedOption = new Option<DirectoryInfo?>("--seed")
 {
     Description = "Directory of YAML/JSON files (multi-document; objects may include status) to load at start",
 };
-var httpsOption = new Option<bool>("--https")
+var plainHttpOption = new Option<bool>("--plain-http")
 {
-    Description = "Serve HTTPS with a self-signed certificate (written into the kubeconfig), so kubectl sends the bearer token",
+    Description = "Serve plain HTTP instead of HTTPS (kubectl then sends no token and is system:anonymous, which RBAC denies)",
 };
-var serve = new Command("serve", "Run the sandbox Kubernetes API server until SIGINT or SIGTERM") { kubeconfigOption, portOption, seedOption, httpsOption };
+var awsSeedOption = new Option<FileInfo?>("--aws-seed")
+{
+    Description = "Also serve local GuardDuty and EKS endpoints seeded from this YAML/JSON file (detectors, coverage, clusters, add-ons); "
+        + "writes aws.env (AWS_ENDPOINT_URL_GUARDDUTY, AWS_ENDPOINT_URL_EKS, credentials, AWS_REGION) next to the kubeconfig",
+};
+var awsModelsOption = new Option<DirectoryInfo>("--aws-models")
+{
+    Description = "Directory with the botocore models guardduty-2017-11-28.service-2.json and eks-2017-11-01.service-2.json",
+    DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(AppContext.BaseDirectory, "aws-models")),
+};
+var serve = new Command("serve", "Run the sandbox Kubernetes API server until SIGINT or SIGTERM")
+{
+    kubeconfigOption, portOption, seedOption, plainHttpOption, awsSeedOption, awsModelsOption,
+};
 serve.SetAction(async (parseResult, cancellationToken) =>
 {
     var kubeconfig = parseResult.GetValue(kubeconfigOption)!;
@@ -38,6 +53,31 @@ serve.SetAction(async (parseResult, cancellationToken) =>
     {
         Console.Error.WriteLine($"guardduty-sandbox: seed directory {seed.FullName} does not exist");
         return 2;
+    }
+
+    var awsSeedFile = parseResult.GetValue(awsSeedOption);
+    var awsModels = parseResult.GetValue(awsModelsOption)!;
+    LocalAwsSeed? awsSeed = null;
+    if (awsSeedFile is not null)
+    {
+        if (!awsSeedFile.Exists)
+        {
+            Console.Error.WriteLine($"guardduty-sandbox: AWS seed file {awsSeedFile.FullName} does not exist");
+            return 2;
+        }
+
+        try
+        {
+            awsSeed = LocalAwsSeed.Parse(
+                await File.ReadAllTextAsync(awsSeedFile.FullName, cancellationToken),
+                ServiceModel.Load(Path.Combine(awsModels.FullName, LocalAwsServer.GuardDutyModelFile)),
+                ServiceModel.Load(Path.Combine(awsModels.FullName, LocalAwsServer.EksModelFile)));
+        }
+        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"guardduty-sandbox: cannot load AWS seed {awsSeedFile.FullName}: {ex.Message}");
+            return 2;
+        }
     }
 
     using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -55,7 +95,7 @@ serve.SetAction(async (parseResult, cancellationToken) =>
     SandboxServer sandbox;
     try
     {
-        sandbox = await SandboxServer.StartAsync(new SandboxOptions { Port = parseResult.GetValue(portOption), UseHttps = parseResult.GetValue(httpsOption) }, stop.Token);
+        sandbox = await SandboxServer.StartAsync(new SandboxOptions { Port = parseResult.GetValue(portOption), UseHttps = !parseResult.GetValue(plainHttpOption) }, stop.Token);
     }
     catch (IOException ex)
     {
@@ -90,18 +130,44 @@ serve.SetAction(async (parseResult, cancellationToken) =>
         }
 
         Console.WriteLine($"guardduty-sandbox: serving {sandbox.BaseAddress.ToString().TrimEnd('/')} (kubeconfig {kubeconfig.FullName})");
+        LocalAwsServer? aws = null;
         try
         {
+            if (awsSeed is not null)
+            {
+                aws = await LocalAwsServer.StartAsync(new LocalAwsServerOptions { ModelsDirectory = awsModels.FullName }, stop.Token);
+                awsSeed.ApplyTo(aws.State);
+                var environmentFile = Path.Combine(Path.GetDirectoryName(kubeconfig.FullName)!, "aws.env");
+                try
+                {
+                    await File.WriteAllTextAsync(environmentFile, aws.EnvironmentFile(awsSeed.Region), stop.Token);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    Console.Error.WriteLine($"guardduty-sandbox: cannot write {environmentFile}: {ex.Message}");
+                    return 2;
+                }
+
+                Console.WriteLine($"guardduty-sandbox: serving GuardDuty and EKS at {aws.Endpoint.ToString().TrimEnd('/')} (environment {environmentFile})");
+            }
+
             await Task.Delay(Timeout.Infinite, stop.Token);
         }
         catch (OperationCanceledException)
         {
             // SIGINT or SIGTERM.
         }
+        finally
+        {
+            if (aws is not null)
+            {
+                await aws.DisposeAsync();
+            }
+        }
     }
 
     return 0;
 });
 
-var root = new RootCommand("In-process Kubernetes API server for tests and demos of the GuardDuty Coverage Operator") { serve };
+var root = new RootCommand("In-process Kubernetes API server (and local GuardDuty/EKS endpoints) for tests and demos of the GuardDuty Coverage Operator") { serve };
 return await root.Parse(args).InvokeAsync();

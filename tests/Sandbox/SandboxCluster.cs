@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using GuardDutyCoverage.Sandbox.Authorization;
 using GuardDutyCoverage.Sandbox.Json;
 using GuardDutyCoverage.Sandbox.Resources;
 using GuardDutyCoverage.Sandbox.Storage;
@@ -19,6 +20,8 @@ public sealed class SandboxCluster : IObjectReader
         "name", "generateName", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
         "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers", "managedFields",
     ];
+
+    private readonly Lock _aggregation = new();
 
     internal SandboxCluster(ObjectStore store, ResourceRegistry registry, TimeProvider time, IFieldManager? fieldManager)
     {
@@ -79,6 +82,11 @@ public sealed class SandboxCluster : IObjectReader
 
         metadata.Remove("resourceVersion");
         BuiltinDefaults.Default(resource, copy);
+        if (resource.Group.Length == 0 && resource.Resource == "namespaces")
+        {
+            BuiltinDefaults.NamespaceFinalizers(copy);
+        }
+
         if (resource.Group == "apiextensions.k8s.io" && copy["status"]?["conditions"] is not JsonArray)
         {
             BuiltinDefaults.PrepareForCreate(resource, copy);
@@ -91,6 +99,7 @@ public sealed class SandboxCluster : IObjectReader
             stored = EstablishCrd(stored);
         }
 
+        Committed(resource);
         return stored;
     }
 
@@ -148,6 +157,11 @@ public sealed class SandboxCluster : IObjectReader
         if (removed && resource.Group == "apiextensions.k8s.io" && resource.Resource == "customresourcedefinitions")
         {
             RemoveCustomResources(name);
+        }
+
+        if (removed)
+        {
+            Committed(resource);
         }
 
         return removed;
@@ -254,6 +268,52 @@ public sealed class SandboxCluster : IObjectReader
         var plural = JsonUtil.GetString(stored, "spec", "names", "plural") ?? string.Empty;
         Store.EnsureResource(new ResourceKey(group, plural), startNow: true);
         return stored;
+    }
+
+    /// <summary>
+    /// What the controllers of kube-controller-manager the sandbox emulates do after a write: the ClusterRole
+    /// aggregation controller re-aggregates after any ClusterRole changed (<see cref="ClusterRoleAggregator"/>).
+    /// </summary>
+    internal void Committed(ServedResource resource)
+    {
+        if (resource.Group == RbacAuthorizer.RbacGroup && resource.Resource == "clusterroles")
+        {
+            AggregateClusterRoles();
+        }
+    }
+
+    /// <summary>Writes the aggregated rules back, each as an update by the aggregation controller (it owns <c>rules</c>).</summary>
+    private void AggregateClusterRoles()
+    {
+        lock (_aggregation)
+        {
+            var served = Registry.FindAnyVersion(RbacAuthorizer.RbacGroup, "clusterroles")!;
+            foreach (var aggregated in ClusterRoleAggregator.Reconcile(this))
+            {
+                var key = Key(served, string.Empty, JsonUtil.GetString(aggregated, "metadata", "name")!);
+                for (var attempt = 0; attempt < 8; attempt++)
+                {
+                    var (stored, rv) = Store.GetWithRv(key);
+                    if (stored is null)
+                    {
+                        break;
+                    }
+
+                    var current = served.Present(stored);
+                    var updated = JsonUtil.Clone(current);
+                    updated["rules"] = aggregated["rules"]?.DeepClone();
+                    if (FieldManager is not null)
+                    {
+                        JsonUtil.Metadata(updated)["managedFields"] = FieldManager.UpdateManagedFields(current, updated, served.Info, ClusterRoleAggregator.FieldManager, null, Time.GetUtcNow());
+                    }
+
+                    if (Store.Update(key, served.ToStorage(Normalize(served, updated)), rv).Error != CommitError.Conflict)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>The CRD's resources stop being served and its objects are removed (k8s-golden 66-68).</summary>

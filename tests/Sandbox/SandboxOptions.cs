@@ -17,11 +17,16 @@ public sealed class SandboxOptions
 
     /// <summary>
     /// Serve HTTPS with a self-signed certificate for 127.0.0.1 (its PEM goes into the kubeconfig as
-    /// certificate-authority-data). Needed when kubectl must authenticate: it sends bearer tokens only over TLS.
+    /// certificate-authority-data), the default: kubectl sends bearer tokens only over TLS, so only then is it
+    /// authenticated. False serves plain HTTP (kubectl is then <see cref="AnonymousUser"/>).
     /// </summary>
-    public bool UseHttps { get; init; }
+    public bool UseHttps { get; init; } = true;
 
-    /// <summary>Bearer tokens and the users they authenticate. Defaults to <see cref="DefaultAdminToken"/> as admin.</summary>
+    /// <summary>
+    /// Bearer tokens and the users they authenticate (<c>system:authenticated</c> is added to each, as kube-apiserver
+    /// does). Defaults to <see cref="DefaultAdminToken"/> as admin. More can be added while running:
+    /// <see cref="SandboxServer.AddUser"/>, <see cref="SandboxServer.AddServiceAccountToken"/>.
+    /// </summary>
     public IReadOnlyDictionary<string, UserInfo> Users { get; init; } = new Dictionary<string, UserInfo>
     {
         [DefaultAdminToken] = new UserInfo("admin", ["system:masters", "system:authenticated"]),
@@ -29,8 +34,8 @@ public sealed class SandboxOptions
 
     /// <summary>
     /// Who a request without an Authorization header is: <c>system:anonymous</c> in <c>system:unauthenticated</c>, as
-    /// kube-apiserver with anonymous auth; null answers such requests 401. kubectl sends no bearer token over plain HTTP,
-    /// so with the default (no <see cref="Authorizer"/>) kubectl is served as this user. An unknown token is always 401.
+    /// kube-apiserver with anonymous auth (RBAC then allows it only the public-info paths); null answers such requests
+    /// 401. An unknown token is always 401.
     /// </summary>
     public UserInfo? AnonymousUser { get; init; } = new UserInfo("system:anonymous", ["system:unauthenticated"]);
 
@@ -46,20 +51,35 @@ public sealed class SandboxOptions
     /// <summary>How long a watch without <c>timeoutSeconds</c> stays open.</summary>
     public TimeSpan DefaultWatchTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>Create what a new kube-apiserver creates: the four system namespaces, system priority classes, cluster-admin.</summary>
+    /// <summary>Create what a new kube-apiserver creates: the four system namespaces, system priority classes, the RBAC bootstrap policy (cluster-admin, admin/edit/view, discovery, ...).</summary>
     public bool Bootstrap { get; init; } = true;
 
-    /// <summary>Structural schema pruning, defaulting and validation of custom resources; none when null.</summary>
-    public ISchemaValidator? SchemaValidator { get; init; }
+    /// <summary>
+    /// Structural-schema pruning, defaulting and validation of custom resources, and <c>fieldValidation</c> for them.
+    /// Default: <see cref="Semantics.StructuralSchemaValidator"/>. Null: custom resources are stored unvalidated and unpruned.
+    /// </summary>
+    public ISchemaValidator? SchemaValidator { get; init; } = new Semantics.StructuralSchemaValidator();
 
-    /// <summary>Strategic merge patch, server-side apply and managedFields; when null, strategic merge patches are applied as JSON merge patches and apply answers 415.</summary>
-    public IFieldManager? FieldManager { get; init; }
+    /// <summary>
+    /// Strategic merge patch, server-side apply and managedFields. Default: <see cref="Semantics.FieldManager"/>.
+    /// Null: no managedFields, strategic merge patches are applied as JSON merge patches with kubectl's directives,
+    /// and apply answers 415.
+    /// </summary>
+    public IFieldManager? FieldManager { get; init; } = new Semantics.FieldManager();
 
-    /// <summary>Authorization of every resource request and of SubjectAccessReviews; allow-all when null.</summary>
-    public IAuthorizer? Authorizer { get; init; }
+    /// <summary>
+    /// Builds the authorizer of every request and of the access reviews, over the live cluster. Default:
+    /// <see cref="SandboxModules.Rbac"/> (kube-apiserver's <c>--authorization-mode=RBAC</c>: <c>system:masters</c>,
+    /// then the stored roles and bindings). Null: everything is allowed.
+    /// </summary>
+    public Func<SandboxModuleContext, IAuthorizer>? Authorizer { get; init; } = SandboxModules.Rbac;
 
-    /// <summary>Mutating and validating admission of writes; none when null.</summary>
-    public IAdmissionChain? Admission { get; init; }
+    /// <summary>
+    /// Builds the admission chain of writes. Default: <see cref="SandboxModules.Webhooks"/> (the stored
+    /// Mutating/ValidatingWebhookConfigurations, called over HTTPS; Service references reach loopback Endpoints). The
+    /// server disposes what the factory returns when it is disposable. Null: no admission.
+    /// </summary>
+    public Func<SandboxModuleContext, IAdmissionChain>? Admission { get; init; } = SandboxModules.Webhooks;
 }
 
 /// <summary>A request as the sandbox saw it: what fault predicates match on and what <see cref="SandboxServer.Requests"/> records.</summary>

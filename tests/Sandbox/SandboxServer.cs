@@ -3,6 +3,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using System.Security.Authentication;
+using GuardDutyCoverage.Sandbox.Authorization;
 using GuardDutyCoverage.Sandbox.Http;
 using GuardDutyCoverage.Sandbox.Resources;
 using GuardDutyCoverage.Sandbox.Storage;
@@ -26,11 +28,15 @@ public sealed class SandboxServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly RequestLog _log;
     private readonly X509Certificate2? _certificate;
+    private readonly TokenAuthenticator _tokens;
+    private readonly IAdmissionChain? _admission;
     private int _disposed;
 
-    private SandboxServer(WebApplication app, SandboxCluster cluster, SandboxFaults faults, RequestLog log, SandboxOptions options, Uri baseAddress, X509Certificate2? certificate)
+    private SandboxServer(WebApplication app, SandboxCluster cluster, SandboxFaults faults, RequestLog log, SandboxOptions options, Uri baseAddress, X509Certificate2? certificate, TokenAuthenticator tokens, IAdmissionChain? admission)
     {
         _certificate = certificate;
+        _tokens = tokens;
+        _admission = admission;
         CertificateAuthorityPem = certificate?.ExportCertificatePem();
         _app = app;
         Cluster = cluster;
@@ -54,7 +60,7 @@ public sealed class SandboxServer : IAsyncDisposable
     public SandboxFaults Faults { get; }
 
     /// <summary>A token of a user in <c>system:masters</c> (the first such in <see cref="SandboxOptions.Users"/>).</summary>
-    public string AdminToken => Options.Users.FirstOrDefault(p => p.Value.Groups.Contains("system:masters")).Key
+    public string AdminToken => Options.Users.FirstOrDefault(p => p.Value.Groups.Contains(RbacAuthorizer.SuperuserGroup)).Key
         ?? Options.Users.Keys.First();
 
     /// <summary>The requests served so far (most recent 10,000), oldest first.</summary>
@@ -75,6 +81,10 @@ public sealed class SandboxServer : IAsyncDisposable
         var cluster = new SandboxCluster(store, registry, options.TimeProvider, options.FieldManager);
         var faults = new SandboxFaults(store);
         var log = new RequestLog(10_000);
+        var tokens = new TokenAuthenticator(options.Users, cluster);
+        var modules = new SandboxModuleContext(cluster, options.TimeProvider);
+        var authorizer = options.Authorizer?.Invoke(modules);
+        var admission = options.Admission?.Invoke(modules);
 
         var certificate = options.UseHttps ? SelfSignedCertificate(options.TimeProvider.GetUtcNow()) : null;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -94,14 +104,14 @@ public sealed class SandboxServer : IAsyncDisposable
         });
         var app = builder.Build();
         string address = "127.0.0.1";
-        var handler = new ApiHandler(cluster, options, faults, log, () => address);
+        var handler = new ApiHandler(cluster, options, faults, log, tokens, authorizer, admission, () => address);
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
         address = $"127.0.0.1:{uri.Port.ToString(CultureInfo.InvariantCulture)}";
         var scheme = certificate is null ? "http" : "https";
-        var server = new SandboxServer(app, cluster, faults, log, options, new Uri($"{scheme}://127.0.0.1:{uri.Port.ToString(CultureInfo.InvariantCulture)}/"), certificate);
+        var server = new SandboxServer(app, cluster, faults, log, options, new Uri($"{scheme}://127.0.0.1:{uri.Port.ToString(CultureInfo.InvariantCulture)}/"), certificate, tokens, admission);
         if (options.Bootstrap)
         {
             Bootstrap(cluster);
@@ -147,6 +157,68 @@ public sealed class SandboxServer : IAsyncDisposable
         File.WriteAllText(path, text);
     }
 
+    /// <summary>
+    /// Lets <paramref name="token"/> authenticate as <paramref name="user"/> from now on (replacing an earlier user of
+    /// the token); the user gets <c>system:authenticated</c> added. With RBAC it may then do what its bindings allow.
+    /// </summary>
+    public void AddUser(string token, UserInfo user)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        ArgumentNullException.ThrowIfNull(user);
+        _tokens.Add(token, user);
+    }
+
+    /// <summary>
+    /// Mints a token for the ServiceAccount <paramref name="name"/> in <paramref name="namespace"/> (created when it
+    /// does not exist, like <c>kubectl create serviceaccount</c> + <c>kubectl create token</c>). The token authenticates
+    /// as <c>system:serviceaccount:&lt;namespace&gt;:&lt;name&gt;</c> in <c>system:serviceaccounts</c>,
+    /// <c>system:serviceaccounts:&lt;namespace&gt;</c> and <c>system:authenticated</c>, until the ServiceAccount is
+    /// deleted or replaced. Run the operator with it to give it exactly the RBAC of its Helm chart.
+    /// </summary>
+    public string AddServiceAccountToken(string @namespace, string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(@namespace);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var account = Cluster.Get("v1", "ServiceAccount", @namespace, name) ?? Cluster.Upsert(new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ServiceAccount",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = @namespace },
+        });
+        var token = "sandbox-sa-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        _tokens.AddServiceAccount(token, @namespace, name, account["metadata"]!["uid"]!.GetValue<string>());
+        return token;
+    }
+
+    /// <summary>
+    /// An HTTP handler that trusts this sandbox's certificate (and only it) when it serves HTTPS. The caller owns it.
+    /// </summary>
+    public HttpMessageHandler CreateHttpHandler()
+    {
+        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        if (_certificate is not null)
+        {
+            var trusted = X509CertificateLoader.LoadCertificate(_certificate.RawData);
+            handler.SslOptions.EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+            handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                CustomTrustStore = { trusted },
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+        }
+
+        return handler;
+    }
+
+    /// <summary>An HttpClient for raw requests: base address set, the sandbox's certificate trusted, bearer token (admin by default).</summary>
+    public HttpClient CreateHttpClient(string? token = null)
+    {
+        var client = new HttpClient(CreateHttpHandler(), disposeHandler: true) { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token ?? AdminToken);
+        return client;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -170,6 +242,16 @@ public sealed class SandboxServer : IAsyncDisposable
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
+        switch (_admission)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+
         _certificate?.Dispose();
     }
 
@@ -191,7 +273,7 @@ public sealed class SandboxServer : IAsyncDisposable
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
     }
 
-    /// <summary>What a fresh kube-apiserver creates on its own: system namespaces, priority classes, cluster-admin.</summary>
+    /// <summary>What a fresh kube-apiserver creates on its own: system namespaces, priority classes, the RBAC bootstrap policy.</summary>
     private static void Bootstrap(SandboxCluster cluster)
     {
         foreach (var name in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })
@@ -207,29 +289,17 @@ public sealed class SandboxServer : IAsyncDisposable
 
         cluster.Upsert(PriorityClass("system-cluster-critical", 2000000000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."));
         cluster.Upsert(PriorityClass("system-node-critical", 2000001000, "Used for system critical pods that must not be moved from their current node."));
-        var bootstrapMetadata = new JsonObject
+
+        // The RBAC bootstrap policy; the aggregation controller fills admin/edit/view as each ClusterRole lands.
+        foreach (var role in BootstrapPolicy.ClusterRoles())
         {
-            ["name"] = "cluster-admin",
-            ["labels"] = new JsonObject { ["kubernetes.io/bootstrapping"] = "rbac-defaults" },
-            ["annotations"] = new JsonObject { ["rbac.authorization.kubernetes.io/autoupdate"] = "true" },
-        };
-        cluster.Upsert(new JsonObject
+            cluster.Upsert(role);
+        }
+
+        foreach (var binding in BootstrapPolicy.ClusterRoleBindings())
         {
-            ["apiVersion"] = "rbac.authorization.k8s.io/v1",
-            ["kind"] = "ClusterRole",
-            ["metadata"] = bootstrapMetadata.DeepClone(),
-            ["rules"] = new JsonArray(
-                new JsonObject { ["apiGroups"] = new JsonArray("*"), ["resources"] = new JsonArray("*"), ["verbs"] = new JsonArray("*") },
-                new JsonObject { ["nonResourceURLs"] = new JsonArray("*"), ["verbs"] = new JsonArray("*") }),
-        });
-        cluster.Upsert(new JsonObject
-        {
-            ["apiVersion"] = "rbac.authorization.k8s.io/v1",
-            ["kind"] = "ClusterRoleBinding",
-            ["metadata"] = bootstrapMetadata.DeepClone(),
-            ["roleRef"] = new JsonObject { ["apiGroup"] = "rbac.authorization.k8s.io", ["kind"] = "ClusterRole", ["name"] = "cluster-admin" },
-            ["subjects"] = new JsonArray(new JsonObject { ["apiGroup"] = "rbac.authorization.k8s.io", ["kind"] = "Group", ["name"] = "system:masters" }),
-        });
+            cluster.Upsert(binding);
+        }
     }
 
     private static JsonObject PriorityClass(string name, long value, string description) => new()

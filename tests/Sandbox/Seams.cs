@@ -43,14 +43,20 @@ public interface IObjectReader
     JsonObject? Get(string group, string resource, string? @namespace, string name);
 }
 
-/// <summary>Structural-schema semantics for custom resources: prune unknown fields, default, validate.</summary>
+/// <summary>
+/// Structural-schema semantics for custom resources, in the two places kube-apiserver applies them: decoding (prune
+/// unknown fields, default) and the strategy's validation (after mutating admission).
+/// </summary>
 public interface ISchemaValidator
 {
     /// <summary>
-    /// Prunes fields the schema does not know and applies defaults, in place; then validates.
-    /// Returns the causes in the order kube-apiserver reports them (empty when valid).
+    /// Prunes fields the schema does not know and applies defaults, in place. Returns the pruned paths, sorted
+    /// (<c>spec.foo</c>, <c>spec.items[0].bar</c>): what <c>fieldValidation=Strict</c> refuses and <c>Warn</c> reports.
     /// </summary>
-    IReadOnlyList<FieldError> DefaultAndValidate(JsonObject obj, ResourceInfo resource);
+    IReadOnlyList<string> PruneAndDefault(JsonObject obj, ResourceInfo resource);
+
+    /// <summary>Validates without changing the object: the causes of a 422 Invalid in the order kube-apiserver reports them (empty when valid).</summary>
+    IReadOnlyList<FieldError> Validate(JsonObject obj, ResourceInfo resource);
 }
 
 /// <summary>Structured merge: strategic merge patch, server-side apply and metadata.managedFields.</summary>
@@ -124,6 +130,20 @@ public sealed record AdmissionOutcome(bool Allowed, JsonObject? MutatedObject, i
 
 public interface IAdmissionChain
 {
-    /// <summary>Runs the mutating, then the validating webhooks registered in the cluster that match the request.</summary>
-    Task<AdmissionOutcome> AdmitAsync(AdmissionRequestContext request, IObjectReader cluster, CancellationToken cancellationToken);
+    /// <summary>
+    /// Mutating admission: runs the mutating webhooks that match the request, in order. The outcome's
+    /// <c>MutatedObject</c> is null when nothing changed the object.
+    /// </summary>
+    Task<AdmissionOutcome> MutateAsync(AdmissionRequestContext request, IObjectReader cluster, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Validating admission of the object as it will be stored (after mutation, defaulting and the strategy's
+    /// validation): runs the validating webhooks that match; never changes the object.
+    /// </summary>
+    Task<AdmissionOutcome> ValidateAsync(AdmissionRequestContext request, IObjectReader cluster, CancellationToken cancellationToken);
 }
+
+/// <summary>What the sandbox hands the factories of its cluster-aware modules (<see cref="SandboxOptions.Authorizer"/>, <see cref="SandboxOptions.Admission"/>).</summary>
+/// <param name="Cluster">The stored objects, read live.</param>
+/// <param name="Time">The sandbox's clock.</param>
+public sealed record SandboxModuleContext(IObjectReader Cluster, TimeProvider Time);

@@ -244,6 +244,63 @@ public sealed class LocalAwsEndpointTests
     }
 
     [Fact]
+    public async Task DetectorsAreListedInPagesAndDescribedFromTheState()
+    {
+        await using var aws = await LocalAws.StartAsync();
+        aws.State.PutDetector("22bcd45e678f9ab012cd3e45f67890a1", LocalAwsState.Detector(runtimeMonitoring: "DISABLED"));
+        aws.State.PutDetector("33cde56f789a0bc123de4f56a78901b2", LocalAwsState.Detector(status: "DISABLED", runtimeMonitoring: null));
+        var client = aws.GuardDuty();
+
+        var firstPage = await client.ListDetectorsAsync(2, null, default);
+        Assert.Equal([LocalAws.DetectorId, "22bcd45e678f9ab012cd3e45f67890a1"], firstPage.DetectorIds);
+        Assert.NotNull(firstPage.NextToken);
+        var secondPage = await client.ListDetectorsAsync(2, firstPage.NextToken, default);
+        Assert.Equal(["33cde56f789a0bc123de4f56a78901b2"], secondPage.DetectorIds);
+        Assert.Null(secondPage.NextToken);
+        var tokenFromOtherQuery = await Assert.ThrowsAsync<AwsServiceException>(() => client.ListDetectorsAsync(1, firstPage.NextToken, default));
+        Assert.Equal("BadRequestException", tokenFromOtherQuery.ErrorCode);
+        Assert.Equal(3, (await client.ListAllDetectorsAsync(default)).Count);
+
+        var detector = await client.GetDetectorAsync(LocalAws.DetectorId, default);
+        Assert.Equal("ENABLED", detector.Status);
+        var runtime = Assert.Single(detector.Features!, f => f.Name == "RUNTIME_MONITORING");
+        Assert.Equal("ENABLED", runtime.Status);
+        Assert.Equal("ENABLED", Assert.Single(runtime.AdditionalConfiguration!, c => c.Name == "EKS_ADDON_MANAGEMENT").Status);
+        Assert.DoesNotContain((await client.GetDetectorAsync("33cde56f789a0bc123de4f56a78901b2", default)).Features!, f => f.Name == "RUNTIME_MONITORING");
+
+        var unknown = await Assert.ThrowsAsync<AwsServiceException>(() => client.GetDetectorAsync("44def67a890b1cd234ef5a67b89012c3", default));
+        Assert.Equal("BadRequestException", unknown.ErrorCode);
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("not owned by the current account", unknown.Message);
+
+        // GuardDuty in a region where it is off: ListDetectors answers an empty list and discovery says so.
+        Assert.True(aws.State.RemoveDetector(LocalAws.DetectorId) && aws.State.RemoveDetector("22bcd45e678f9ab012cd3e45f67890a1") && aws.State.RemoveDetector("33cde56f789a0bc123de4f56a78901b2"));
+        await Assert.ThrowsAsync<GuardDutyNotEnabledException>(() => DetectorDiscovery.ResolveAsync(client, null, LocalAws.Region, default));
+    }
+
+    [Fact]
+    public async Task ClustersAreDescribedAndAnUnknownClusterIsNotFound()
+    {
+        await using var aws = await LocalAws.StartAsync();
+        var eks = aws.Eks();
+        var missing = await eks.DescribeClusterAsync("prod-eks-1", default);
+        Assert.False(missing.Found);
+        Assert.Equal("No cluster found for name: prod-eks-1.", missing.NotFoundReason);
+
+        aws.State.PutCluster(LocalAwsState.Cluster("prod-eks-1", version: "1.30", status: "UPDATING", vpcId: "vpc-0123456789abcdef0"));
+        var cluster = (await eks.DescribeClusterAsync("prod-eks-1", default)).Value!;
+        Assert.Equal(("prod-eks-1", "1.30", "UPDATING"), (cluster.Name, cluster.Version, cluster.Status));
+        Assert.Equal("vpc-0123456789abcdef0", cluster.ResourcesVpcConfig!.VpcId);
+        Assert.Equal("arn:aws:eks:us-east-1:111122223333:cluster/prod-eks-1", cluster.Arn);
+        Assert.Equal(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), cluster.CreatedAt);
+
+        // Installing an add-on makes its cluster known, as an ACTIVE cluster.
+        aws.State.PutAddon(LocalAwsState.GuardDutyAddon("stage-1"));
+        Assert.Equal("ACTIVE", (await eks.DescribeClusterAsync("stage-1", default)).Value!.Status);
+        Assert.Equal(3, aws.State.CountRequests("DescribeCluster"));
+    }
+
+    [Fact]
     public async Task ResponsesConformToTheOutputShapes()
     {
         await using var aws = await LocalAws.StartAsync();
@@ -258,10 +315,16 @@ public sealed class LocalAwsEndpointTests
             """{"statisticsType":["COUNT_BY_RESOURCE_TYPE","COUNT_BY_COVERAGE_STATUS"]}"""u8.ToArray(), JsonNodeInfo(), default);
         var addon = await eks.SendAsync("DescribeAddon", HttpMethod.Get, "/clusters/prod-1/addons/aws-guardduty-agent", [], null, JsonNodeInfo(), default);
         var versions = await eks.SendAsync("DescribeAddonVersions", HttpMethod.Get, "/addons/supported-versions", [], null, JsonNodeInfo(), default);
+        var detectors = await guardDuty.SendAsync("ListDetectors", HttpMethod.Get, "/detector", [], null, JsonNodeInfo(), default);
+        var detector = await guardDuty.SendAsync("GetDetector", HttpMethod.Get, $"/detector/{LocalAws.DetectorId}", [], null, JsonNodeInfo(), default);
+        var cluster = await eks.SendAsync("DescribeCluster", HttpMethod.Get, "/clusters/prod-1", [], null, JsonNodeInfo(), default);
         Assert.Empty(aws.Server.GuardDutyModel.ValidateValue("ListCoverageResponse", list));
         Assert.Empty(aws.Server.GuardDutyModel.ValidateValue("GetCoverageStatisticsResponse", stats));
         Assert.Empty(aws.Server.EksModel.ValidateValue("DescribeAddonResponse", addon));
         Assert.Empty(aws.Server.EksModel.ValidateValue("DescribeAddonVersionsResponse", versions));
+        Assert.Empty(aws.Server.GuardDutyModel.ValidateValue("ListDetectorsResponse", detectors));
+        Assert.Empty(aws.Server.GuardDutyModel.ValidateValue("GetDetectorResponse", detector));
+        Assert.Empty(aws.Server.EksModel.ValidateValue("DescribeClusterResponse", cluster));
         Assert.Equal(5, list!["resources"]!.AsArray().Count);
 
         // The validator does catch a response that breaks the shape.
@@ -320,6 +383,15 @@ public sealed class LocalAwsEndpointTests
 
         var versions = await Aws("eks", "describe-addon-versions", "--addon-name", "aws-guardduty-agent", "--kubernetes-version", "1.31");
         Assert.Equal("v1.11.0-eksbuild.4", (string)Assert.Single(versions["addons"]![0]!["addonVersions"]!.AsArray())!["addonVersion"]!);
+
+        var detectorIds = await Aws("guardduty", "list-detectors");
+        Assert.Equal(LocalAws.DetectorId, (string)Assert.Single(detectorIds["DetectorIds"]!.AsArray())!);
+        var detector = await Aws("guardduty", "get-detector", "--detector-id", LocalAws.DetectorId);
+        Assert.Equal("ENABLED", (string)detector["Status"]!);
+        var runtime = detector["Features"]!.AsArray().Single(f => (string)f!["Name"]! == "RUNTIME_MONITORING")!;
+        Assert.Equal("ENABLED", (string)runtime["AdditionalConfiguration"]!.AsArray().Single(c => (string)c!["Name"]! == "EKS_ADDON_MANAGEMENT")!["Status"]!);
+        var cluster = await Aws("eks", "describe-cluster", "--name", "prod-1");
+        Assert.Equal(("prod-1", "1.31", "ACTIVE"), ((string)cluster["cluster"]!["name"]!, (string)cluster["cluster"]!["version"]!, (string)cluster["cluster"]!["status"]!));
 
         var (exit, _, stderr) = await PythonTools.RunProcessAsync(
             "python3", ["-m", "awscli", "eks", "describe-addon", "--cluster-name", "prod-1", "--addon-name", "nope", "--endpoint-url", aws.Server.Endpoint.ToString(), "--region", LocalAws.Region],

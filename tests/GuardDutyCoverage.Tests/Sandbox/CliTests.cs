@@ -1,5 +1,9 @@
 using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using GuardDutyCoverage.Aws;
+using GuardDutyCoverage.Aws.Model;
+using GuardDutyCoverage.Tests.Aws;
 
 namespace GuardDutyCoverage.Tests.Sandbox;
 
@@ -61,21 +65,65 @@ public sealed class CliTests : IDisposable
               numberReady: 2
             """);
         var kubeconfig = Path.Combine(_directory, "kubeconfig");
-        using var process = Process.Start(Sandbox("serve", "--kubeconfig", kubeconfig, "--seed", seed))!;
+        var awsSeed = Path.Combine(RepoPaths.Root, "tests", "Sandbox", "demo", "aws-seed.yaml");
+        using var process = Process.Start(Sandbox("serve", "--kubeconfig", kubeconfig, "--seed", seed, "--aws-seed", awsSeed))!;
         try
         {
             var line = await process.StandardOutput.ReadLineAsync().WaitAsync(SandboxHttp.Patience);
             Assert.NotNull(line);
-            var address = System.Text.RegularExpressions.Regex.Match(line!, @"http://127\.0\.0\.1:\d+").Value;
-            Assert.Contains($"server: {address}", File.ReadAllText(kubeconfig), StringComparison.Ordinal);
-            Assert.Contains("current-context: sandbox", File.ReadAllText(kubeconfig), StringComparison.Ordinal);
+            var address = System.Text.RegularExpressions.Regex.Match(line!, @"https://127\.0\.0\.1:\d+").Value;
+            var config = File.ReadAllText(kubeconfig);
+            Assert.Contains($"server: {address}", config, StringComparison.Ordinal);
+            Assert.Contains("current-context: sandbox", config, StringComparison.Ordinal);
 
-            using var http = new HttpClient { BaseAddress = new Uri(address + "/") };
+            // The kubeconfig pins the sandbox's certificate; with it the admin token authenticates (kubectl sends tokens only over TLS).
+            var authority = System.Text.RegularExpressions.Regex.Match(config, "certificate-authority-data: (\\S+)").Groups[1].Value;
+            using var ca = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(authority));
+            using var handler = new SocketsHttpHandler();
+            handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                CustomTrustStore = { ca },
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            using var http = new HttpClient(handler) { BaseAddress = new Uri(address + "/") };
             http.DefaultRequestHeaders.Authorization = new("Bearer", GuardDutyCoverage.Sandbox.SandboxOptions.DefaultAdminToken);
             var body = await http.GetStringAsync("apis/apps/v1/namespaces/amazon-guardduty/daemonsets/aws-guardduty-agent");
             var daemonSet = JsonNode.Parse(body)!;
             Assert.Equal(2, (int)daemonSet["status"]!["numberReady"]!);
             Assert.Equal("1", (string)daemonSet["metadata"]!["generation"]!.ToString());
+
+            if (Kubectl.Available)
+            {
+                // A SelfSubjectAccessReview: "yes" only for an authenticated admin (system:anonymous would get "no").
+                var (exit, stdout, stderr) = await PythonTools.RunProcessAsync("kubectl", ["--kubeconfig", kubeconfig, "auth", "can-i", "patch", "daemonsets", "-n", "amazon-guardduty"], null);
+                Assert.True(exit == 0, stderr);
+                Assert.Equal("yes\n", stdout);
+            }
+
+            // The second line names the local AWS endpoints and the env file the operator is started with.
+            var awsLine = await process.StandardOutput.ReadLineAsync().WaitAsync(SandboxHttp.Patience);
+            var environmentFile = Path.Combine(_directory, "aws.env");
+            Assert.Matches(@"^guardduty-sandbox: serving GuardDuty and EKS at http://127\.0\.0\.1:\d+ \(environment .*aws\.env\)$", awsLine);
+            var environment = File.ReadAllLines(environmentFile).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+            Assert.Equal(
+                ["AWS_ENDPOINT_URL_GUARDDUTY", "AWS_ENDPOINT_URL_EKS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EC2_METADATA_DISABLED"],
+                environment.Keys);
+            Assert.Equal("us-east-1", environment["AWS_REGION"]);
+
+            // What the operator does with that environment: its endpoint overrides and the seeded detector, coverage and add-on.
+            var overrides = AwsEndpointOverrides.FromEnvironment(name => environment.GetValueOrDefault(name));
+            Assert.Null(overrides.Sts);
+            using var awsHttp = new HttpClient();
+            using var credentials = AwsCredentialsSource.Static(new AwsCredentialValues(environment["AWS_ACCESS_KEY_ID"], environment["AWS_SECRET_ACCESS_KEY"]));
+            var guardDuty = new GuardDutyClient(new AwsRestJsonClient(
+                awsHttp, new AwsServiceEndpoint(AwsService.GuardDuty, environment["AWS_REGION"], overrides.GuardDuty!), credentials, LocalAws.FastRetry(), TimeProvider.System));
+            var detectorId = await DetectorDiscovery.ResolveAsync(guardDuty, null, environment["AWS_REGION"], default);
+            var coverage = Assert.Single(await guardDuty.ListAllCoverageAsync(detectorId, new ListCoverageRequest(), null, default));
+            Assert.Equal(("prod-eks-1", "HEALTHY"), (coverage.ResourceId, coverage.CoverageStatus));
+            var eks = new EksClient(new AwsRestJsonClient(
+                awsHttp, new AwsServiceEndpoint(AwsService.Eks, environment["AWS_REGION"], overrides.Eks!), credentials, LocalAws.FastRetry(), TimeProvider.System));
+            Assert.Equal("ACTIVE", (await eks.DescribeAddonAsync("prod-eks-1", "aws-guardduty-agent", default)).Value!.Status);
         }
         finally
         {
@@ -108,5 +156,17 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, unknownKind.ExitCode);
         Assert.Contains("x.yaml: no kind \"Gadget\" is served in apiVersion \"v1\"", unknownKind.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", unknownKind.Stderr, StringComparison.Ordinal);
+
+        var noAwsSeed = await RunToEndAsync("serve", "--kubeconfig", Path.Combine(_directory, "k"), "--aws-seed", Path.Combine(_directory, "absent.yaml"));
+        Assert.Equal(2, noAwsSeed.ExitCode);
+        Assert.Contains("AWS seed file", noAwsSeed.Stderr, StringComparison.Ordinal);
+
+        var badAwsSeed = Path.Combine(_directory, "aws.yaml");
+        File.WriteAllText(badAwsSeed, "clusters: [{name: prod-eks-1, status: RUNNING}]\n");
+        var invalidAwsSeed = await RunToEndAsync("serve", "--kubeconfig", Path.Combine(_directory, "k"), "--aws-seed", badAwsSeed);
+        Assert.Equal(2, invalidAwsSeed.ExitCode);
+        Assert.Contains("cannot load AWS seed", invalidAwsSeed.Stderr, StringComparison.Ordinal);
+        Assert.Contains("clusters[0]: Value 'RUNNING' at 'status' failed to satisfy constraint", invalidAwsSeed.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", invalidAwsSeed.Stderr, StringComparison.Ordinal);
     }
 }

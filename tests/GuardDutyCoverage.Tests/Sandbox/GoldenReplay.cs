@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using GuardDutyCoverage.Sandbox;
+using GuardDutyCoverage.Sandbox.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GuardDutyCoverage.Tests.Sandbox;
@@ -19,64 +20,24 @@ internal sealed record GoldenExchange(int Number, string Name, JsonObject Docume
     public bool IsWatch => Request["query"]?["watch"]?.GetValue<string>() == "true";
 }
 
-/// <summary>A module behind a seam of <c>tests/Sandbox/Seams.cs</c>, or a participant the replay does not run.</summary>
-internal enum GoldenModule
-{
-    SchemaValidator,
-    FieldManager,
-    Authorizer,
-    Admission,
-    WebhookServer,
-}
-
-/// <summary>The outcome of one exchange: PASS, FAIL (with differences) or SKIP (not sent), and why it may not pass.</summary>
+/// <summary>The outcome of one exchange: PASS, FAIL (with differences) or SKIP (not replayed, and why).</summary>
 internal sealed record GoldenResult(int Number, string Name, string Outcome, string? Reason, IReadOnlyList<string> Differences);
 
 /// <summary>
-/// Replays the k8s-golden exchanges in order against one fresh sandbox, maps recorded resourceVersions and uids to the
-/// sandbox's own (learned from each response), normalizes both sides per the recordings' README and compares.
+/// Replays the k8s-golden exchanges in order against one fresh sandbox with every module plugged in (the default), maps
+/// recorded resourceVersions and uids to the sandbox's own (learned from each response), normalizes both sides per the
+/// recordings' README and compares. The recording's webhook (52-61) is a <see cref="TestWebhookServer"/> that behaves
+/// as it did; its URL and CA replace the recorded ones, and 60/61 are compared with what it received.
 /// </summary>
 internal sealed partial class GoldenReplay : IAsyncDisposable
 {
-    /// <summary>
-    /// Exchanges that need a module the sandbox core does not have, and what the replay does without it: send it (and
-    /// report the difference), or not send it because the write would be stored, and whether to seed the recorded
-    /// result so later exchanges see the recorded state. With the module plugged in they are replayed like any other.
-    /// </summary>
-    public static readonly IReadOnlyDictionary<int, (GoldenModule Module, string Reason, bool Send, bool SeedRecordedState)> NeedsModule = new Dictionary<int, (GoldenModule, string, bool, bool)>
-    {
-        [12] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: 422 from the CRD schema (not sent: without validation the object would be stored)", false, false),
-        [13] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: required field (not sent, would be stored)", false, false),
-        [14] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: maximum and type (not sent, would be stored)", false, false),
-        [15] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: type (not sent, would be stored)", false, false),
-        [29] = (GoldenModule.SchemaValidator, "needs ISchemaValidator: minimum on a merge patch (not sent, would be stored)", false, false),
-        [40] = (GoldenModule.FieldManager, "needs IFieldManager: server-side apply (sandbox answers 415; recorded object seeded)", true, true),
-        [43] = (GoldenModule.FieldManager, "needs IFieldManager: apply conflict detection (sandbox answers 415)", true, false),
-        [44] = (GoldenModule.FieldManager, "needs IFieldManager: forced apply (sandbox answers 415; recorded object seeded)", true, true),
-        [46] = (GoldenModule.Authorizer, "needs IAuthorizer: RBAC denial (allow-all answers allowed=true)", true, false),
-        [49] = (GoldenModule.Authorizer, "needs IAuthorizer: RBAC reason text", true, false),
-        [52] = (GoldenModule.Admission, "needs IAdmissionChain: unreachable webhook (not sent: without admission the patch would be stored)", false, false),
-        [53] = (GoldenModule.Admission, "needs IAdmissionChain: webhook denial (not sent, would be stored)", false, false),
-        [54] = (GoldenModule.Admission, "needs IAdmissionChain: dry-run webhook denial (not sent)", false, false),
-        [55] = (GoldenModule.Admission, "needs IAdmissionChain: webhook denial of a create (not sent, would be stored)", false, false),
-        [56] = (GoldenModule.Admission, "needs IAdmissionChain: dry-run webhook denial of a create (not sent)", false, false),
-        [60] = (GoldenModule.WebhookServer, "webhook server not part of this replay: AdmissionReview captured on the webhook side", false, false),
-        [61] = (GoldenModule.WebhookServer, "webhook server not part of this replay: AdmissionReview captured on the webhook side", false, false),
-    };
+    /// <summary>The recorded webhook's URL (k8s-golden 50) and its denial (README: DaemonSets in amazon-guardduty, code 403).</summary>
+    private const string RecordedWebhookAddress = "127.0.0.1:9443";
+    private const string WebhookPath = "/validate";
+    private const string WebhookDenial = "policy DaemonSet/amazon-guardduty/aws-guardduty-agent for resource violation: restrict-image-registries";
 
-    private readonly SandboxOptions _modules;
-
-    /// <param name="modules">Options carrying the modules to plug in (SchemaValidator, FieldManager, Authorizer, Admission); the rest is the replay's.</param>
-    public GoldenReplay(SandboxOptions? modules = null) => _modules = modules ?? new SandboxOptions();
-
-    private bool Has(GoldenModule module) => module switch
-    {
-        GoldenModule.SchemaValidator => _modules.SchemaValidator is not null,
-        GoldenModule.FieldManager => _modules.FieldManager is not null,
-        GoldenModule.Authorizer => _modules.Authorizer is not null,
-        GoldenModule.Admission => _modules.Admission is not null,
-        _ => false,
-    };
+    /// <summary>The user of the recordings: a static token for admin (uid admin-uid) in system:masters.</summary>
+    private static readonly UserInfo RecordedAdmin = new("admin", ["system:masters", "system:authenticated"], "admin-uid");
 
     private static readonly DateTimeOffset RecordingStart = new(2026, 11, 26, 16, 51, 42, TimeSpan.Zero);
 
@@ -86,6 +47,8 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
     private FakeTimeProvider _time = null!;
     private SandboxServer _sandbox = null!;
     private SandboxHttp _http = null!;
+    private TestWebhookServer _webhook = null!;
+    private string? _recordedCaBundle;
 
     public IReadOnlyList<GoldenResult> Results => _results;
 
@@ -103,14 +66,14 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
     public async Task RunAsync()
     {
         _time = new FakeTimeProvider(RecordingStart);
+        _webhook = await TestWebhookServer.StartAsync();
+        _webhook.Map(WebhookPath, (review, _) => ValueTask.FromResult(
+            review.Kind == "DaemonSet" && review.Namespace == "amazon-guardduty" ? WebhookReply.Deny(WebhookDenial, 403) : WebhookReply.Allow()));
         _sandbox = await SandboxServer.StartAsync(new SandboxOptions
         {
             TimeProvider = _time,
             KubernetesVersion = "v1.24.0+0",
-            SchemaValidator = _modules.SchemaValidator,
-            FieldManager = _modules.FieldManager,
-            Authorizer = _modules.Authorizer,
-            Admission = _modules.Admission,
+            Users = new Dictionary<string, UserInfo> { [SandboxOptions.DefaultAdminToken] = RecordedAdmin },
         });
         _http = new SandboxHttp(_sandbox);
         var kubectlDone = false;
@@ -145,27 +108,21 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
 
     private async Task RunExchangeAsync(GoldenExchange exchange)
     {
-        var missing = NeedsModule.TryGetValue(exchange.Number, out var need) && !Has(need.Module);
-        if (!missing)
-        {
-            need = default;
-        }
-
-        if (missing && !need.Send)
-        {
-            _results.Add(new GoldenResult(exchange.Number, exchange.Name, "SKIP", need.Reason, []));
-            return;
-        }
-
         if (exchange.Number >= 79 && !_kubectlStateReady)
         {
             _results.Add(new GoldenResult(exchange.Number, exchange.Name, "SKIP", "needs kubectl on PATH for the state of the kubectl traces 69-71", []));
             return;
         }
 
+        if (exchange.Number is 60 or 61)
+        {
+            _results.Add(CompareWebhookSide(exchange));
+            return;
+        }
+
         await BeforeAsync(exchange.Number);
         var (status, contentType, body) = exchange.IsWatch ? await WatchAsync(exchange) : await SendAsync(exchange);
-        var expected = exchange.Response["body"];
+        var expected = Recorded(exchange.Response["body"]);
         Learn(expected, body);
         var differences = new List<string>();
         var expectedStatus = (int)exchange.Response["status"]!;
@@ -181,15 +138,76 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         }
 
         var sortItems = exchange.Number is 37 or 81;
-        var keepManagedFields = Has(GoldenModule.FieldManager);
-        Compare("$", Normalize(expected?.DeepClone(), sortItems, keepManagedFields), Normalize(body?.DeepClone(), sortItems, keepManagedFields), differences);
-        if (need.SeedRecordedState)
+        Compare("$", Normalize(expected?.DeepClone(), sortItems), Normalize(body?.DeepClone(), sortItems), differences);
+        _results.Add(new GoldenResult(exchange.Number, exchange.Name, differences.Count == 0 ? "PASS" : "FAIL", null, differences));
+    }
+
+    /// <summary>
+    /// 60 and 61 were captured on the webhook's side: the request the apiserver sent (path, query, headers, AdmissionReview)
+    /// and the webhook's reply. They are compared with what the test webhook received during 54 and 57 and what it sent back.
+    /// </summary>
+    private GoldenResult CompareWebhookSide(GoldenExchange exchange)
+    {
+        var recorded = exchange.Request["body"]!["request"]!;
+        var operation = recorded["operation"]!.GetValue<string>();
+        var ns = recorded["namespace"]!.GetValue<string>();
+        var differences = new List<string>();
+        var received = _webhook.Received
+            .Select((review, index) => (Review: review, Index: index))
+            .Where(r => r.Review.Review.Operation == operation && r.Review.Review.Namespace == ns && r.Review.Review.DryRun)
+            .ToList();
+        if (received.Count != 1)
         {
-            SeedRecorded(exchange);
+            differences.Add($"the webhook received {received.Count} dry-run {operation} reviews in {ns}, expected 1");
+            return new GoldenResult(exchange.Number, exchange.Name, "FAIL", null, differences);
         }
 
-        var outcome = differences.Count == 0 ? "PASS" : "FAIL";
-        _results.Add(new GoldenResult(exchange.Number, exchange.Name, outcome, need.Reason, differences));
+        var (review, index) = received[0];
+        if (exchange.Request["path"]!.GetValue<string>() != review.Path)
+        {
+            differences.Add($"path: expected {exchange.Request["path"]}, got {review.Path}");
+        }
+
+        var query = new JsonObject([.. review.Query.Select(q => KeyValuePair.Create(q.Key, (JsonNode?)JsonValue.Create(q.Value)))]);
+        Compare("query", exchange.Request["query"]!.DeepClone(), query, differences);
+        if (exchange.Request["headers"]!["Accept"]!.GetValue<string>() != review.Accept)
+        {
+            differences.Add($"Accept: expected {exchange.Request["headers"]!["Accept"]}, got {review.Accept}");
+        }
+
+        if (exchange.Request["headers"]!["Content-Type"]!.GetValue<string>() != review.ContentType)
+        {
+            differences.Add($"Content-Type: expected {exchange.Request["headers"]!["Content-Type"]}, got {review.ContentType}");
+        }
+
+        Compare("request.body", Normalize(Recorded(exchange.Request["body"]), sortItems: false), Normalize(review.Body.DeepClone(), sortItems: false), differences);
+
+        // Replies are recorded in the order the reviews were answered; every review here is answered.
+        var reply = _webhook.Replies[index];
+        if (reply.StatusCode != (int)exchange.Response["status"]!)
+        {
+            differences.Add($"response status: expected {exchange.Response["status"]}, got {reply.StatusCode}");
+        }
+
+        Compare("response.body", Normalize(Recorded(exchange.Response["body"]), sortItems: false), Normalize(reply.Body?.DeepClone(), sortItems: false), differences);
+        return new GoldenResult(exchange.Number, exchange.Name, differences.Count == 0 ? "PASS" : "FAIL", null, differences);
+    }
+
+    /// <summary>A recorded body with the recorded webhook's address and CA replaced by the test webhook's.</summary>
+    private JsonNode? Recorded(JsonNode? body)
+    {
+        if (body is null)
+        {
+            return null;
+        }
+
+        var text = body.ToJsonString().Replace(RecordedWebhookAddress, _webhook.BaseAddress.Authority, StringComparison.Ordinal);
+        if (_recordedCaBundle is not null)
+        {
+            text = text.Replace(_recordedCaBundle, _webhook.CaBundle, StringComparison.Ordinal);
+        }
+
+        return JsonNode.Parse(text);
     }
 
     /// <summary>Writes that happened between recorded exchanges without being recorded themselves (see the files' notes).</summary>
@@ -197,6 +215,15 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
     {
         switch (number)
         {
+            case 52:
+                // "while the webhook server (failurePolicy Fail) is not listening". The webhook exchanges happened
+                // 26 s after 38-51 (the times in 57, 60, 61); managedFields entries are ordered by time.
+                _time.SetUtcNow(new DateTimeOffset(2026, 11, 26, 16, 53, 33, TimeSpan.Zero));
+                await _webhook.StopListeningAsync();
+                break;
+            case 53:
+                await _webhook.ResumeListeningAsync();
+                break;
             case 34:
                 // "Before this request etcd was compacted at revision 212": w4 was created and patched three times
                 // (209-212, manager unknown), then etcd compacted; the watch cache still holds the events.
@@ -298,31 +325,6 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         return (watch.Status, watch.ContentType, new JsonArray(events.Select(e => (JsonNode?)e).ToArray()));
     }
 
-    /// <summary>For exchanges whose write needs a missing module: store the recorded result so later exchanges see it.</summary>
-    private void SeedRecorded(GoldenExchange exchange)
-    {
-        if (exchange.Response["body"] is not JsonObject recorded || (int)exchange.Response["status"]! >= 300)
-        {
-            return;
-        }
-
-        var seed = (JsonObject)recorded.DeepClone();
-        var metadata = (JsonObject)seed["metadata"]!;
-        metadata.Remove("resourceVersion");
-        metadata.Remove("managedFields");
-        if (metadata["uid"]?.GetValue<string>() is { } uid && _uids.TryGetValue(uid, out var mapped))
-        {
-            metadata["uid"] = mapped;
-        }
-        else
-        {
-            metadata.Remove("uid");
-        }
-
-        var stored = _sandbox.Cluster.Upsert(seed);
-        Learn(recorded, stored);
-    }
-
     private string Query(JsonObject request)
     {
         if (request["query"] is not JsonObject query || query.Count == 0)
@@ -347,6 +349,13 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
 
     private JsonNode MapBody(JsonNode body)
     {
+        if (body is JsonObject { } configuration && configuration["webhooks"]?[0]?["clientConfig"] is JsonObject clientConfig && clientConfig["url"] is not null)
+        {
+            _recordedCaBundle = clientConfig["caBundle"]?.GetValue<string>();
+            clientConfig["url"] = _webhook.Url(WebhookPath);
+            clientConfig["caBundle"] = _webhook.CaBundle;
+        }
+
         if (body is JsonObject { } bodyObject && bodyObject["metadata"] is JsonObject metadata)
         {
             if (metadata["resourceVersion"]?.GetValue<string>() is { } rv)
@@ -419,9 +428,9 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         string.Equals(expected.Replace(" ", string.Empty, StringComparison.Ordinal), actual.Replace(" ", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The README's normalization: server-assigned identities and times, build metadata, cache order.</summary>
-    internal static JsonNode? Normalize(JsonNode? node, bool sortItems, bool keepManagedFields)
+    internal static JsonNode? Normalize(JsonNode? node, bool sortItems)
     {
-        Walk(node, (node as JsonObject)?["kind"]?.GetValue<string>(), keepManagedFields);
+        Walk(node, (node as JsonObject)?["kind"]?.GetValue<string>());
         if (node is JsonObject obj)
         {
             if (obj["gitVersion"] is not null)
@@ -459,16 +468,12 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         return node;
     }
 
-    private static void Walk(JsonNode? node, string? topKind, bool keepManagedFields)
+    private static void Walk(JsonNode? node, string? topKind)
     {
         switch (node)
         {
             case JsonObject obj:
-                if (!keepManagedFields)
-                {
-                    obj.Remove("managedFields"); // IFieldManager's output: compared only when one is plugged in
-                }
-                else if (obj["managedFields"] is JsonArray entries)
+                if (obj["managedFields"] is JsonArray entries)
                 {
                     foreach (var entry in entries.OfType<JsonObject>())
                     {
@@ -506,7 +511,7 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
                     }
                     else
                     {
-                        Walk(value, topKind ?? (value as JsonObject)?["kind"]?.GetValue<string>(), keepManagedFields);
+                        Walk(value, topKind ?? (value as JsonObject)?["kind"]?.GetValue<string>());
                     }
                 }
 
@@ -514,7 +519,7 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
             case JsonArray array:
                 foreach (var item in array)
                 {
-                    Walk(item, item is JsonObject o && o["kind"] is not null ? o["kind"]!.GetValue<string>() : topKind, keepManagedFields);
+                    Walk(item, item is JsonObject o && o["kind"] is not null ? o["kind"]!.GetValue<string>() : topKind);
                 }
 
                 break;
@@ -594,7 +599,7 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
             }
         }
 
-        report.AppendLine(CultureInfo.InvariantCulture, $"{_results.Count(r => r.Outcome == "PASS")} of {_results.Count} exchanges pass; {_results.Count(r => r.Outcome == "SKIP")} not sent.");
+        report.AppendLine(CultureInfo.InvariantCulture, $"{_results.Count(r => r.Outcome == "PASS")} of {_results.Count} exchanges pass; {_results.Count(r => r.Outcome == "SKIP")} not replayed.");
         return report.ToString();
     }
 
@@ -604,6 +609,11 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         if (_sandbox is not null)
         {
             await _sandbox.DisposeAsync();
+        }
+
+        if (_webhook is not null)
+        {
+            await _webhook.DisposeAsync();
         }
     }
 

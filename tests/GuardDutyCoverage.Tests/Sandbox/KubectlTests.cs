@@ -88,7 +88,7 @@ public sealed partial class KubectlTests(ITestOutputHelper output)
     [KubectlFact]
     public async Task Over_https_kubectl_sends_the_bearer_token_and_prints_forbidden_errors()
     {
-        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { UseHttps = true, AnonymousUser = null, Authorizer = new NoDeletes() });
+        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { UseHttps = true, AnonymousUser = null, Authorizer = _ => new NoDeletes() });
         Assert.Equal("https", sandbox.BaseAddress.Scheme);
         using var kubectl = new Kubectl(sandbox);
         await Expect(kubectl, "configmap/c created\n", "create", "configmap", "c", "--from-literal=a=b");

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Sandbox;
@@ -23,8 +22,8 @@ internal sealed class SandboxHttp : IDisposable
 
     public SandboxHttp(SandboxServer sandbox, string? token = null)
     {
-        _client = new HttpClient { BaseAddress = sandbox.BaseAddress, Timeout = Patience };
-        _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token ?? sandbox.AdminToken);
+        _client = sandbox.CreateHttpClient(token);
+        _client.Timeout = Patience;
     }
 
     public HttpClient Client => _client;

@@ -26,16 +26,30 @@ public sealed class SeamTests
         }
     }
 
-    /// <summary>Denies creates in namespace "locked" the way a validating webhook does (k8s-golden 55), labels everything else.</summary>
+    /// <summary>
+    /// Labels everything in the mutating phase; in the validating phase denies writes in namespace "locked" the way a
+    /// validating webhook does (k8s-golden 55) and records what it validated.
+    /// </summary>
     private sealed class LockedNamespaceAdmission : IAdmissionChain
     {
-        public List<AdmissionRequestContext> Seen { get; } = [];
+        public List<AdmissionRequestContext> Validated { get; } = [];
 
-        public Task<AdmissionOutcome> AdmitAsync(AdmissionRequestContext request, IObjectReader cluster, CancellationToken cancellationToken)
+        public Task<AdmissionOutcome> MutateAsync(AdmissionRequestContext request, IObjectReader cluster, CancellationToken cancellationToken)
         {
-            lock (Seen)
+            var mutated = request.Object is null ? null : (JsonObject)request.Object.DeepClone();
+            if (mutated?["metadata"] is JsonObject metadata)
             {
-                Seen.Add(request);
+                metadata["labels"] = new JsonObject { ["admitted"] = "true" };
+            }
+
+            return Task.FromResult(new AdmissionOutcome(true, mutated, 200, null));
+        }
+
+        public Task<AdmissionOutcome> ValidateAsync(AdmissionRequestContext request, IObjectReader cluster, CancellationToken cancellationToken)
+        {
+            lock (Validated)
+            {
+                Validated.Add(request);
             }
 
             if (request.Namespace == "locked")
@@ -44,13 +58,7 @@ public sealed class SeamTests
                 return Task.FromResult(new AdmissionOutcome(false, null, 403, status));
             }
 
-            var mutated = request.Object is null ? null : (JsonObject)request.Object.DeepClone();
-            if (mutated?["metadata"] is JsonObject metadata)
-            {
-                metadata["labels"] = new JsonObject { ["admitted"] = "true" };
-            }
-
-            return Task.FromResult(new AdmissionOutcome(true, mutated, 200, null));
+            return Task.FromResult(new AdmissionOutcome(true, null, 200, null));
         }
     }
 
@@ -103,7 +111,7 @@ public sealed class SeamTests
     public async Task Authorizer_denials_are_403_with_kube_apiserver_wording_and_reviews_use_the_authorizer()
     {
         var authorizer = new OneDenial("admin", "delete");
-        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { Authorizer = authorizer });
+        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { Authorizer = _ => authorizer });
         using var http = new SandboxHttp(sandbox);
         await http.PostAsync(DaemonSets, WriteTests.DaemonSet("agent"));
 
@@ -131,7 +139,7 @@ public sealed class SeamTests
     public async Task Admission_denials_pass_through_and_mutations_are_persisted()
     {
         var admission = new LockedNamespaceAdmission();
-        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { Admission = admission });
+        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { Admission = _ => admission });
         sandbox.Cluster.Upsert(JsonNode.Parse("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"locked"}}""")!.AsObject());
         using var http = new SandboxHttp(sandbox);
 
@@ -139,8 +147,9 @@ public sealed class SeamTests
         Assert.Equal(403, denied.Status);
         Assert.Equal("admission webhook \"validate.kyverno.svc-fail\" denied the request: no", (string)denied.Object["message"]!);
         Assert.Null(denied.Object["reason"]);
-        var seen = Assert.Single(admission.Seen);
+        var seen = Assert.Single(admission.Validated);
         Assert.True(seen.DryRun);
+        Assert.Equal("true", (string)seen.Object!["metadata"]!["labels"]!["admitted"]!); // validation sees the mutated object
         Assert.Equal(("CREATE", "admin", "CreateOptions"), (seen.Operation, seen.User.Name, (string)seen.Options["kind"]!));
         Assert.Equal("locked", (string)seen.NamespaceObject!["metadata"]!["name"]!);
 
@@ -149,7 +158,7 @@ public sealed class SeamTests
         Assert.Equal("true", (string)(await http.GetAsync($"{DaemonSets}/agent")).Object["metadata"]!["labels"]!["admitted"]!);
 
         await http.PatchAsync($"{DaemonSets}/agent", JsonNode.Parse("""{"spec":{"minReadySeconds":3}}""")!);
-        var update = admission.Seen[^1];
+        var update = admission.Validated[^1];
         Assert.Equal(("UPDATE", "PatchOptions"), (update.Operation, (string)update.Options["kind"]!));
         Assert.NotNull(update.OldObject);
     }
@@ -159,6 +168,11 @@ public sealed class SeamTests
     {
         var fieldManager = new RecordingFieldManager();
         await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { FieldManager = fieldManager });
+        lock (fieldManager.Updates)
+        {
+            fieldManager.Updates.Clear(); // the aggregation controller's updates of the bootstrap ClusterRoles
+        }
+
         using var http = new SandboxHttp(sandbox);
         await http.PostAsync(DaemonSets, WriteTests.DaemonSet("agent"), userAgent: "kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07");
         await http.PatchAsync($"{DaemonSets}/agent/status", JsonNode.Parse("""{"status":{"numberReady":1}}""")!);

@@ -140,9 +140,16 @@ public sealed class WriteTests
 
         var strategic = await http.PatchAsync($"{Widgets}/w1", JsonNode.Parse("""{"spec":{"size":4}}""")!, "application/strategic-merge-patch+json");
         Assert.Equal(415, strategic.Status);
-        Assert.Equal("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json", (string)strategic.Object["message"]!);
-        var apply = await http.SendAsync(HttpMethod.Patch, $"{Widgets}/w1?fieldManager=me", "spec: {size: 4}", "application/apply-patch+yaml");
-        Assert.Equal(415, apply.Status);
+        Assert.Equal("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml", (string)strategic.Object["message"]!);
+        var untyped = await http.SendAsync(HttpMethod.Patch, $"{Widgets}/w1?fieldManager=me", "spec: {size: 4}", "application/apply-patch+yaml");
+        Assert.Equal(400, untyped.Status);
+        Assert.Equal("Incorrect version specified in apply patch. Specified patch version: , expected: example.com/v1", (string)untyped.Object["message"]!);
+        const string configuration = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 4}\n";
+        var conflict = await http.SendAsync(HttpMethod.Patch, $"{Widgets}/w1?fieldManager=me", configuration, "application/apply-patch+yaml");
+        Assert.Equal(409, conflict.Status);
+        Assert.Equal("Apply failed with 1 conflict: conflict with \"unknown\" using example.com/v1: .spec.size", (string)conflict.Object["message"]!);
+        var forced = await http.SendAsync(HttpMethod.Patch, $"{Widgets}/w1?fieldManager=me&force=true", configuration, "application/apply-patch+yaml");
+        Assert.Equal(4, (int)forced.Object["spec"]!["size"]!);
 
         var deleted = await http.DeleteAsync($"{Widgets}/w1");
         Assert.Equal(200, deleted.Status);
@@ -245,14 +252,20 @@ public sealed class WriteTests
         Assert.Equal(401, unauthorized.Status);
         Assert.Equal("Unauthorized", (string)unauthorized.Object["reason"]!);
 
-        using var anonymous = new HttpClient { BaseAddress = sandbox.BaseAddress };
+        // Anonymous requests are authenticated as system:anonymous; RBAC lets it read only the public-info paths.
+        using var anonymous = new HttpClient(sandbox.CreateHttpHandler()) { BaseAddress = sandbox.BaseAddress };
+        using var version = await anonymous.GetAsync("version");
+        Assert.Equal(200, (int)version.StatusCode);
         using var response = await anonymous.GetAsync("api/v1/namespaces");
-        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(403, (int)response.StatusCode);
+        Assert.Equal(
+            "namespaces is forbidden: User \"system:anonymous\" cannot list resource \"namespaces\" in API group \"\" at the cluster scope",
+            (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["message"]!);
         Assert.Equal("system:anonymous", sandbox.Requests[^1].User);
 
         await using var strict = await SandboxServer.StartAsync(new SandboxOptions { AnonymousUser = null });
-        using var anonymousStrict = new HttpClient { BaseAddress = strict.BaseAddress };
-        using var rejected = await anonymousStrict.GetAsync("api/v1/namespaces");
+        using var anonymousStrict = new HttpClient(strict.CreateHttpHandler()) { BaseAddress = strict.BaseAddress };
+        using var rejected = await anonymousStrict.GetAsync("version");
         Assert.Equal(401, (int)rejected.StatusCode);
     }
 

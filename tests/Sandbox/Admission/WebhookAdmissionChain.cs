@@ -18,6 +18,8 @@ public sealed class WebhookAdmissionChain : IAdmissionChain, IAsyncDisposable, I
 {
     public const string RegistrationGroup = "admissionregistration.k8s.io";
 
+    private static readonly AdmissionOutcome AllowedUnchanged = new(true, null, 200, null);
+
     private readonly WebhookAdmissionOptions options;
     private readonly WebhookTransport transport;
 
@@ -28,22 +30,36 @@ public sealed class WebhookAdmissionChain : IAdmissionChain, IAsyncDisposable, I
     }
 
     /// <summary>
-    /// Admits one write. <see cref="AdmissionRequestContext.Operation"/> is CREATE, UPDATE (also for PATCH), DELETE or
-    /// CONNECT; <see cref="AdmissionRequestContext.Options"/> the request's Create/Update/DeleteOptions (dryRun,
-    /// fieldManager, ...; kind and apiVersion are added here). The outcome's <c>MutatedObject</c> is null when no
-    /// webhook changed the object; <c>StatusCode</c> and <c>Status</c> are the response to send when not allowed.
+    /// Both phases back to back with nothing in between: <see cref="MutateAsync"/>, then <see cref="ValidateAsync"/> on
+    /// the mutated object. (The sandbox server runs its own defaulting and validation between the two, as
+    /// kube-apiserver does.) The outcome's <c>MutatedObject</c> is null when no webhook changed the object.
     /// </summary>
     public async Task<AdmissionOutcome> AdmitAsync(AdmissionRequestContext request, IObjectReader cluster, CancellationToken cancellationToken)
     {
+        var mutation = await MutateAsync(request, cluster, cancellationToken).ConfigureAwait(false);
+        if (!mutation.Allowed)
+        {
+            return mutation;
+        }
+
+        var validated = mutation.MutatedObject is { } mutated ? request with { Object = mutated } : request;
+        var validation = await ValidateAsync(validated, cluster, cancellationToken).ConfigureAwait(false);
+        return validation.Allowed ? mutation : validation;
+    }
+
+    /// <summary>
+    /// Mutating admission of one write. <see cref="AdmissionRequestContext.Operation"/> is CREATE, UPDATE (also for
+    /// PATCH), DELETE or CONNECT; <see cref="AdmissionRequestContext.Options"/> the request's Create/Update/DeleteOptions
+    /// (dryRun, fieldManager, ...; kind and apiVersion are added here). The outcome's <c>MutatedObject</c> is null when
+    /// no webhook changed the object; <c>StatusCode</c> and <c>Status</c> are the response to send when not allowed.
+    /// </summary>
+    public async Task<AdmissionOutcome> MutateAsync(AdmissionRequestContext request, IObjectReader cluster, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(cluster);
-
-        // Webhooks never see requests on webhook configurations: a broken webhook could otherwise lock itself in.
-        if (request.Resource.Group == RegistrationGroup
-            && request.Resource.Kind is "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration"
-                or "ValidatingAdmissionPolicy" or "ValidatingAdmissionPolicyBinding")
+        if (ExemptFromWebhooks(request))
         {
-            return new AdmissionOutcome(true, null, 200, null);
+            return AllowedUnchanged;
         }
 
         var namespaces = new NamespaceLabelSource(request.NamespaceObject, cluster);
@@ -93,6 +109,26 @@ public sealed class WebhookAdmissionChain : IAdmissionChain, IAsyncDisposable, I
             }
         }
 
+        return new AdmissionOutcome(true, mutated ? current : null, 200, null);
+    }
+
+    /// <summary>
+    /// Validating admission of one write, on <see cref="AdmissionRequestContext.Object"/> as it will be stored. The
+    /// webhooks run concurrently; of several failures the first in configuration order is returned (the real server
+    /// returns whichever came first), so the outcome is deterministic.
+    /// </summary>
+    public async Task<AdmissionOutcome> ValidateAsync(AdmissionRequestContext request, IObjectReader cluster, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(cluster);
+        if (ExemptFromWebhooks(request))
+        {
+            return AllowedUnchanged;
+        }
+
+        var namespaces = new NamespaceLabelSource(request.NamespaceObject, cluster);
+        var equivalents = options.EquivalentResources?.Invoke(request.Resource) ?? [];
+        var current = request.Object;
         var invocations = new List<WebhookInvocation>();
         foreach (var webhook in AdmissionWebhook.LoadAll(cluster, mutating: false))
         {
@@ -108,8 +144,6 @@ public sealed class WebhookAdmissionChain : IAdmissionChain, IAsyncDisposable, I
             }
         }
 
-        // Validating webhooks run concurrently; of several failures the real server returns whichever came first,
-        // here the first in configuration order, so the outcome is deterministic.
         var results = await Task.WhenAll(invocations.Select(i => CallAsync(i, request, current, cluster, cancellationToken))).ConfigureAwait(false);
         for (var i = 0; i < results.Length; i++)
         {
@@ -119,8 +153,15 @@ public sealed class WebhookAdmissionChain : IAdmissionChain, IAsyncDisposable, I
             }
         }
 
-        return new AdmissionOutcome(true, mutated ? current : null, 200, null);
+        return AllowedUnchanged;
     }
+
+
+    /// <summary>Webhooks never see requests on webhook configurations: a broken webhook could otherwise lock itself in.</summary>
+    private static bool ExemptFromWebhooks(AdmissionRequestContext request) =>
+        request.Resource.Group == RegistrationGroup
+        && request.Resource.Kind is "ValidatingWebhookConfiguration" or "MutatingWebhookConfiguration"
+            or "ValidatingAdmissionPolicy" or "ValidatingAdmissionPolicyBinding";
 
     public ValueTask DisposeAsync() => transport.DisposeAsync();
 

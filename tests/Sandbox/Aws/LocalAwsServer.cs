@@ -28,19 +28,23 @@ public sealed record LocalAwsServerOptions
 }
 
 /// <summary>
-/// Local GuardDuty (ListCoverage, GetCoverageStatistics) and EKS (DescribeAddon, DescribeAddonVersions, UpdateAddon)
-/// endpoints on 127.0.0.1 with an OS-chosen port, plain HTTP. Every request is routed and validated against the
+/// Local GuardDuty (ListDetectors, GetDetector, ListCoverage, GetCoverageStatistics) and EKS (DescribeCluster,
+/// DescribeAddon, DescribeAddonVersions, UpdateAddon) endpoints on 127.0.0.1 with an OS-chosen port, plain HTTP. Every request is routed and validated against the
 /// official botocore models loaded at start, its SigV4 signature verified, and answered from <see cref="State"/>
 /// with model-shaped JSON; <see cref="LocalAwsState.InjectFault"/> makes it misbehave.
 /// </summary>
 public sealed class LocalAwsServer : IAsyncDisposable
 {
+    public const string GuardDutyModelFile = "guardduty-2017-11-28.service-2.json";
+    public const string EksModelFile = "eks-2017-11-01.service-2.json";
+
     public static readonly LocalAwsCredentials TestCredentials = new("AKIDLOCALTEST0000001", "local/test/secret/key/0000000000000000000");
 
     private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
 
     private readonly WebApplication _app;
     private readonly SigV4Verifier _verifier;
+    private readonly IReadOnlyCollection<LocalAwsCredentials> _credentials;
     private readonly TimeProvider _time;
     private readonly Channel<RecordedAwsRequest> _arrivals = Channel.CreateUnbounded<RecordedAwsRequest>();
 
@@ -49,8 +53,9 @@ public sealed class LocalAwsServer : IAsyncDisposable
         _app = app;
         _time = options.Time;
         _verifier = new SigV4Verifier(options.Credentials, options.Time);
-        GuardDutyModel = ServiceModel.Load(Path.Combine(options.ModelsDirectory, "guardduty-2017-11-28.service-2.json"));
-        EksModel = ServiceModel.Load(Path.Combine(options.ModelsDirectory, "eks-2017-11-01.service-2.json"));
+        _credentials = options.Credentials;
+        GuardDutyModel = ServiceModel.Load(Path.Combine(options.ModelsDirectory, GuardDutyModelFile));
+        EksModel = ServiceModel.Load(Path.Combine(options.ModelsDirectory, EksModelFile));
     }
 
     public LocalAwsState State { get; } = new();
@@ -77,6 +82,33 @@ public sealed class LocalAwsServer : IAsyncDisposable
         server.Endpoint = new Uri(address);
         return server;
     }
+
+    /// <summary>
+    /// What a process needs in its environment to use these endpoints with the AWS SDKs' standard variables (the
+    /// operator's <c>AwsEndpointOverrides.FromEnvironment</c>, the AWS CLI): per-service endpoint URLs for GuardDuty and
+    /// EKS only (STS and EC2 stay where they are), the test credentials, the region (also as AWS_DEFAULT_REGION for the
+    /// AWS CLI), and no instance metadata lookups.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Environment(string region)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(region);
+        var endpoint = Endpoint.ToString().TrimEnd('/');
+        var credentials = _credentials.First();
+        return
+        [
+            KeyValuePair.Create("AWS_ENDPOINT_URL_GUARDDUTY", endpoint),
+            KeyValuePair.Create("AWS_ENDPOINT_URL_EKS", endpoint),
+            KeyValuePair.Create("AWS_ACCESS_KEY_ID", credentials.AccessKeyId),
+            KeyValuePair.Create("AWS_SECRET_ACCESS_KEY", credentials.SecretAccessKey),
+            KeyValuePair.Create("AWS_REGION", region),
+            KeyValuePair.Create("AWS_DEFAULT_REGION", region), // what the AWS CLI v1 reads
+            KeyValuePair.Create("AWS_EC2_METADATA_DISABLED", "true"),
+        ];
+    }
+
+    /// <summary><see cref="Environment"/> as an env file: <c>NAME=value</c> lines (for <c>set -a; . FILE</c>, make's <c>include</c>, docker's --env-file).</summary>
+    public string EnvironmentFile(string region) =>
+        string.Concat(Environment(region).Select(v => $"{v.Key}={v.Value}\n"));
 
     public async ValueTask DisposeAsync()
     {
@@ -173,6 +205,9 @@ public sealed class LocalAwsServer : IAsyncDisposable
 
         var (status, response) = operation.Name switch
         {
+            "ListDetectors" => ListDetectors(query, pagingLoop),
+            "GetDetector" => GetDetector(uriMembers["DetectorId"]),
+            "DescribeCluster" => DescribeCluster(uriMembers["name"]),
             "ListCoverage" => ListCoverage(uriMembers["DetectorId"], json ?? new JsonObject(), pagingLoop),
             "GetCoverageStatistics" => GetCoverageStatistics(uriMembers["DetectorId"], json ?? new JsonObject()),
             "DescribeAddon" => DescribeAddon(uriMembers["name"], uriMembers["addonName"]),
@@ -192,6 +227,36 @@ public sealed class LocalAwsServer : IAsyncDisposable
         context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
         await context.Response.WriteAsync(response.ToJsonString(Compact), context.RequestAborted).ConfigureAwait(false);
     }
+
+    private (int, JsonObject) ListDetectors(IReadOnlyList<KeyValuePair<string, string>> query, bool pagingLoop)
+    {
+        var detectors = State.DetectorIds();
+        var maxResults = query.FirstOrDefault(p => p.Key == "maxResults").Value;
+        var pageSize = int.TryParse(maxResults, NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : 50;
+        var fingerprint = new JsonObject { ["maxResults"] = pageSize };
+        if (!TryPage(fingerprint, query.FirstOrDefault(p => p.Key == "nextToken").Value, detectors.Count, pageSize, pagingLoop, out var offset, out var next))
+        {
+            return (400, Error("BadRequestException", "The request is rejected because the nextToken is invalid."));
+        }
+
+        var response = new JsonObject { ["detectorIds"] = new JsonArray(detectors.Skip(offset).Take(pageSize).Select(id => (JsonNode?)JsonValue.Create(id)).ToArray()) };
+        if (next is not null)
+        {
+            response["nextToken"] = next;
+        }
+
+        return (200, response);
+    }
+
+    private (int, JsonObject) GetDetector(string detectorId) =>
+        State.GetDetector(detectorId) is { } detector
+            ? (200, detector)
+            : (400, Error("BadRequestException", "The request is rejected because the input detectorId is not owned by the current account."));
+
+    private (int, JsonObject) DescribeCluster(string clusterName) =>
+        State.GetCluster(clusterName) is { } cluster
+            ? (200, new JsonObject { ["cluster"] = cluster })
+            : (404, Error("ResourceNotFoundException", $"No cluster found for name: {clusterName}.", ("clusterName", clusterName)));
 
     private (int, JsonObject) ListCoverage(string detectorId, JsonNode input, bool pagingLoop)
     {

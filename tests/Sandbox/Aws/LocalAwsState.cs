@@ -41,26 +41,40 @@ public sealed record AwsFault(
 public sealed record RecordedAwsRequest(string Service, string Operation, string Method, string RawTarget, string Body, string? Region, int Status);
 
 /// <summary>
-/// The state behind the local GuardDuty and EKS endpoints: coverage resources, clusters, add-ons and add-on versions,
-/// as model-shaped JSON (epoch-second timestamps). Tests change it between calls; every method is thread-safe.
+/// The state behind the local GuardDuty and EKS endpoints: detectors, coverage resources, clusters, add-ons and add-on
+/// versions, as model-shaped JSON (epoch-second timestamps, except GetDetector's string times). Tests change it between
+/// calls; every method is thread-safe.
 /// </summary>
 public sealed class LocalAwsState
 {
     private readonly object _lock = new();
     private readonly List<JsonObject> _coverage = [];
-    private readonly HashSet<string> _detectors = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _clusters = new(StringComparer.Ordinal);
+    private readonly List<(string Id, JsonObject Detector)> _detectors = [];
+    private readonly Dictionary<string, JsonObject> _clusters = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Cluster, string Addon), JsonObject> _addons = [];
     private readonly List<JsonObject> _addonCatalog = [];
     private readonly Dictionary<string, JsonObject> _updatesByToken = new(StringComparer.Ordinal);
     private readonly List<AwsFault> _faults = [];
     private readonly List<RecordedAwsRequest> _requests = [];
 
-    public void AddDetector(string detectorId)
+    /// <summary>Adds (or replaces) an enabled detector with EKS Runtime Monitoring and automated agent management on.</summary>
+    public void AddDetector(string detectorId) => PutDetector(detectorId, Detector());
+
+    /// <summary>Adds or replaces a detector; <paramref name="detector"/> is a model-shaped GetDetectorResponse.</summary>
+    public void PutDetector(string detectorId, JsonObject detector)
     {
         lock (_lock)
         {
-            _detectors.Add(detectorId);
+            _detectors.RemoveAll(d => d.Id == detectorId);
+            _detectors.Add((detectorId, (JsonObject)detector.DeepClone()));
+        }
+    }
+
+    public bool RemoveDetector(string detectorId)
+    {
+        lock (_lock)
+        {
+            return _detectors.RemoveAll(d => d.Id == detectorId) > 0;
         }
     }
 
@@ -68,8 +82,75 @@ public sealed class LocalAwsState
     {
         lock (_lock)
         {
-            return _detectors.Contains(detectorId);
+            return _detectors.Any(d => d.Id == detectorId);
         }
+    }
+
+    /// <summary>The detector IDs in the order they were added (what ListDetectors pages through).</summary>
+    public List<string> DetectorIds()
+    {
+        lock (_lock)
+        {
+            return _detectors.Select(d => d.Id).ToList();
+        }
+    }
+
+    /// <summary>The GetDetectorResponse of a detector, copied; null when there is no such detector.</summary>
+    public JsonObject? GetDetector(string detectorId)
+    {
+        lock (_lock)
+        {
+            return _detectors.Where(d => d.Id == detectorId).Select(d => (JsonObject)d.Detector.DeepClone()).FirstOrDefault();
+        }
+    }
+
+    /// <summary>
+    /// A model-shaped GetDetectorResponse: <paramref name="status"/> ENABLED or DISABLED; the RUNTIME_MONITORING feature
+    /// with its EKS_ADDON_MANAGEMENT configuration (ENABLED or DISABLED; null leaves the feature out).
+    /// </summary>
+    public static JsonObject Detector(
+        string status = "ENABLED",
+        string? runtimeMonitoring = "ENABLED",
+        string eksAddonManagement = "ENABLED",
+        string accountId = "111122223333",
+        DateTimeOffset? createdAt = null)
+    {
+        var created = (createdAt ?? new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        static JsonObject Enabled(string status) => new() { ["status"] = status };
+        var features = new JsonArray(
+            new JsonObject { ["name"] = "CLOUD_TRAIL", ["status"] = "ENABLED", ["updatedAt"] = 1735689600.0 },
+            new JsonObject { ["name"] = "DNS_LOGS", ["status"] = "ENABLED", ["updatedAt"] = 1735689600.0 },
+            new JsonObject { ["name"] = "FLOW_LOGS", ["status"] = "ENABLED", ["updatedAt"] = 1735689600.0 });
+        if (runtimeMonitoring is not null)
+        {
+            features.Add(new JsonObject
+            {
+                ["name"] = "RUNTIME_MONITORING",
+                ["status"] = runtimeMonitoring,
+                ["updatedAt"] = 1735689600.0,
+                ["additionalConfiguration"] = new JsonArray(
+                    new JsonObject { ["name"] = "EKS_ADDON_MANAGEMENT", ["status"] = eksAddonManagement, ["updatedAt"] = 1735689600.0 },
+                    new JsonObject { ["name"] = "ECS_FARGATE_AGENT_MANAGEMENT", ["status"] = "DISABLED", ["updatedAt"] = 1735689600.0 },
+                    new JsonObject { ["name"] = "EC2_AGENT_MANAGEMENT", ["status"] = "DISABLED", ["updatedAt"] = 1735689600.0 }),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["createdAt"] = created,
+            ["findingPublishingFrequency"] = "SIX_HOURS",
+            ["serviceRole"] = $"arn:aws:iam::{accountId}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty",
+            ["status"] = status,
+            ["updatedAt"] = created,
+            ["dataSources"] = new JsonObject
+            {
+                ["cloudTrail"] = Enabled("ENABLED"),
+                ["dnsLogs"] = Enabled("ENABLED"),
+                ["flowLogs"] = Enabled("ENABLED"),
+                ["s3Logs"] = Enabled("DISABLED"),
+            },
+            ["features"] = features,
+        };
     }
 
     /// <summary>Adds or replaces (by resourceId and detectorId) a CoverageResource.</summary>
@@ -162,11 +243,21 @@ public sealed class LocalAwsState
         return resource;
     }
 
+    /// <summary>Adds an ACTIVE cluster (Kubernetes 1.31) unless one of that name exists.</summary>
     public void AddCluster(string clusterName)
     {
         lock (_lock)
         {
-            _clusters.Add(clusterName);
+            _clusters.TryAdd(clusterName, Cluster(clusterName));
+        }
+    }
+
+    /// <summary>Adds or replaces a cluster; <paramref name="cluster"/> is a model-shaped EKS Cluster (its name is the key).</summary>
+    public void PutCluster(JsonObject cluster)
+    {
+        lock (_lock)
+        {
+            _clusters[(string)cluster["name"]!] = (JsonObject)cluster.DeepClone();
         }
     }
 
@@ -174,8 +265,55 @@ public sealed class LocalAwsState
     {
         lock (_lock)
         {
-            return _clusters.Contains(clusterName);
+            return _clusters.ContainsKey(clusterName);
         }
+    }
+
+    /// <summary>The DescribeCluster cluster, copied; null when there is no such cluster.</summary>
+    public JsonObject? GetCluster(string clusterName)
+    {
+        lock (_lock)
+        {
+            return _clusters.TryGetValue(clusterName, out var cluster) ? (JsonObject)cluster.DeepClone() : null;
+        }
+    }
+
+    /// <summary>A model-shaped EKS Cluster (what DescribeCluster returns under <c>cluster</c>).</summary>
+    public static JsonObject Cluster(
+        string name,
+        string version = "1.31",
+        string status = "ACTIVE",
+        string platformVersion = "eks.12",
+        string region = "us-east-1",
+        string accountId = "111122223333",
+        string vpcId = "vpc-0a1b2c3d4e5f67890")
+    {
+        var id = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..32];
+        return new JsonObject
+        {
+            ["name"] = name,
+            ["arn"] = $"arn:aws:eks:{region}:{accountId}:cluster/{name}",
+            ["createdAt"] = Epoch(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)),
+            ["version"] = version,
+            ["endpoint"] = $"https://{id}.gr7.{region}.eks.amazonaws.com",
+            ["roleArn"] = $"arn:aws:iam::{accountId}:role/eks-cluster-role",
+            ["resourcesVpcConfig"] = new JsonObject
+            {
+                ["subnetIds"] = new JsonArray("subnet-0123456789abcdef0", "subnet-0fedcba9876543210"),
+                ["securityGroupIds"] = new JsonArray(),
+                ["clusterSecurityGroupId"] = "sg-0123456789abcdef0",
+                ["vpcId"] = vpcId,
+                ["endpointPublicAccess"] = false,
+                ["endpointPrivateAccess"] = true,
+            },
+            ["kubernetesNetworkConfig"] = new JsonObject { ["serviceIpv4Cidr"] = "10.100.0.0/16", ["ipFamily"] = "ipv4" },
+            ["identity"] = new JsonObject { ["oidc"] = new JsonObject { ["issuer"] = $"https://oidc.eks.{region}.amazonaws.com/id/{id}" } },
+            ["status"] = status,
+            ["certificateAuthority"] = new JsonObject { ["data"] = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t" },
+            ["platformVersion"] = platformVersion,
+            ["health"] = new JsonObject { ["issues"] = new JsonArray() },
+            ["accessConfig"] = new JsonObject { ["authenticationMode"] = "API_AND_CONFIG_MAP" },
+        };
     }
 
     /// <summary>Installs (or replaces) an add-on on a cluster; the cluster becomes known.</summary>
@@ -184,7 +322,7 @@ public sealed class LocalAwsState
         lock (_lock)
         {
             var cluster = (string)addon["clusterName"]!;
-            _clusters.Add(cluster);
+            _clusters.TryAdd(cluster, Cluster(cluster));
             _addons[(cluster, (string)addon["addonName"]!)] = (JsonObject)addon.DeepClone();
         }
     }

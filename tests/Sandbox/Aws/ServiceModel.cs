@@ -369,7 +369,7 @@ public sealed class ServiceModel
 
                 break;
             case "integer" or "long":
-                if (value is JsonValue n && n.TryGetValue<double>(out var number) && Math.Floor(number) == number)
+                if (Number(value) is { } number && Math.Floor(number) == number)
                 {
                     CheckRange(path, number, shape, violations);
                 }
@@ -380,13 +380,13 @@ public sealed class ServiceModel
 
                 break;
             case "double" or "float":
-                if (value is not JsonValue d || !d.TryGetValue<double>(out var real))
+                if (Number(value) is { } real)
                 {
-                    violations.Add(TypeMismatch(path, value, "a number"));
+                    CheckRange(path, real, shape, violations);
                 }
                 else
                 {
-                    CheckRange(path, real, shape, violations);
+                    violations.Add(TypeMismatch(path, value, "a number"));
                 }
 
                 break;
@@ -398,7 +398,7 @@ public sealed class ServiceModel
 
                 break;
             case "timestamp":
-                if (value is not JsonValue t || !(t.TryGetValue<double>(out _) || t.TryGetValue<string>(out _)))
+                if (Number(value) is null && !(value is JsonValue t && t.TryGetValue<string>(out _)))
                 {
                     violations.Add(TypeMismatch(path, value, "a timestamp"));
                 }
@@ -415,6 +415,13 @@ public sealed class ServiceModel
                 break;
         }
     }
+
+    /// <summary>A JSON number's value, whether parsed from text or built from a CLR number (long, int, double).</summary>
+    private static double? Number(JsonNode? value) =>
+        value is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : null;
 
     private void ValidateStructure(string path, JsonObject value, JsonObject shape, List<ModelViolation> violations)
     {

@@ -88,8 +88,7 @@ internal static class ApiErrors
 
     public static ApiException Invalid(ServedResource resource, string name, IReadOnlyList<FieldError> causes)
     {
-        var parts = causes.Select(c => $"{c.Field}: {c.Message}").ToList();
-        var summary = parts.Count == 1 ? parts[0] : $"[{string.Join(", ", parts)}]";
+        var summary = Semantics.ApiStatus.InvalidAggregate(causes);
         var details = Details(name, resource.Group, resource.Kind);
         details["causes"] = new JsonArray(causes.Select(c => (JsonNode?)new JsonObject
         {
@@ -120,21 +119,6 @@ internal static class ApiErrors
         Status(406, "NotAcceptable", "the server was unable to respond with a content type that the client supports", null));
 
     public static ApiException Unauthorized() => new(401, Status(401, "Unauthorized", "Unauthorized", null));
-
-    public static ApiException Forbidden(string group, string resource, string? name, string message)
-    {
-        var qualified = Qualified(group, resource);
-        var text = resource.Length == 0
-            ? $"forbidden: {message}"
-            : string.IsNullOrEmpty(name) ? $"{qualified} is forbidden: {message}" : $"{qualified} \"{name}\" is forbidden: {message}";
-        return new ApiException(403, Status(403, "Forbidden", text, Details(name, group, resource)));
-    }
-
-    public static ApiException InternalError(string message)
-    {
-        var details = new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["message"] = message }) };
-        return new ApiException(500, Status(500, "InternalError", $"Internal error occurred: {message}", details));
-    }
 
     public static ApiException TooManyRequests(int retryAfterSeconds) => new(
         429,

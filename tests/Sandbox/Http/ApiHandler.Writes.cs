@@ -2,8 +2,11 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using GuardDutyCoverage.Sandbox.Authorization;
 using GuardDutyCoverage.Sandbox.Json;
 using GuardDutyCoverage.Sandbox.Resources;
+using GuardDutyCoverage.Sandbox.Semantics;
+using ApiStatus = GuardDutyCoverage.Sandbox.Semantics.ApiStatus;
 using GuardDutyCoverage.Sandbox.Storage;
 
 namespace GuardDutyCoverage.Sandbox.Http;
@@ -122,8 +125,7 @@ internal sealed partial class ApiHandler
 
     private async Task CreateAsync(ApiRequest request)
     {
-        request.CheckFieldValidation();
-        var dryRun = request.DryRun;
+        _ = request.FieldValidation;
         var resource = request.Resource;
         var obj = await ReadObjectAsync(request).ConfigureAwait(false);
         CheckTypeMeta(resource, obj);
@@ -146,18 +148,36 @@ internal sealed partial class ApiHandler
             throw ApiErrors.BadRequest("resourceVersion should not be set on objects to be created");
         }
 
+        metadata.Remove("managedFields");
+        Decode(request, obj, checkUnknownFields: true);
+        if (_options.FieldManager is { } fieldManager)
+        {
+            JsonUtil.Metadata(obj)["managedFields"] = fieldManager.UpdateManagedFields(null, obj, resource.Info, request.FieldManager, null, Time.GetUtcNow());
+        }
+
+        await CreateCoreAsync(request, obj, name, "CreateOptions").ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The create path after decoding and managedFields, in kube-apiserver's order: namespace lifecycle, mutating
+    /// admission, the create strategy (system fields, status reset), validation (422), validating admission, storage.
+    /// </summary>
+    private async Task CreateCoreAsync(ApiRequest request, JsonObject obj, string name, string optionsKind)
+    {
+        var resource = request.Resource;
+        var dryRun = request.DryRun;
         if (resource.Info.Namespaced && NamespaceObject(request.Namespace) is null)
         {
             throw ApiErrors.NotFound(string.Empty, "namespaces", request.Namespace!);
         }
 
-        var now = Time.GetUtcNow();
+        obj = await MutateAsync(request, "CREATE", name, obj, null, dryRun, optionsKind).ConfigureAwait(false);
+        var metadata = JsonUtil.Metadata(obj);
         metadata["uid"] = Guid.NewGuid().ToString();
-        metadata["creationTimestamp"] = JsonUtil.FormatTime(now);
+        metadata["creationTimestamp"] = JsonUtil.FormatTime(Time.GetUtcNow());
         metadata.Remove("deletionTimestamp");
         metadata.Remove("deletionGracePeriodSeconds");
         metadata.Remove("selfLink");
-        metadata.Remove("managedFields");
         if (resource.TracksGeneration)
         {
             metadata["generation"] = 1;
@@ -168,15 +188,9 @@ internal sealed partial class ApiHandler
         }
 
         BuiltinDefaults.PrepareForCreate(resource, obj);
-        BuiltinDefaults.Default(resource, obj);
         ValidateBuiltin(resource, obj, name);
-        Validate(resource, obj, name);
-        if (_options.FieldManager is { } fieldManager)
-        {
-            JsonUtil.Metadata(obj)["managedFields"] = fieldManager.UpdateManagedFields(null, obj, resource.Info, request.FieldManager, null, now);
-        }
-
-        obj = await AdmitAsync(request, "CREATE", name, obj, null, dryRun, "CreateOptions").ConfigureAwait(false);
+        ValidateCustomResource(resource, obj, name);
+        await ValidateAdmissionAsync(request, "CREATE", name, obj, null, dryRun, optionsKind).ConfigureAwait(false);
         obj = SandboxCluster.Normalize(resource, obj);
         var key = SandboxCluster.Key(resource, request.Namespace ?? string.Empty, name);
         if (dryRun)
@@ -193,7 +207,7 @@ internal sealed partial class ApiHandler
         var result = Store.Create(key, resource.ToStorage(obj));
         if (result.Error == CommitError.AlreadyExists)
         {
-            throw ApiErrors.AlreadyExists(resource, name);
+            throw optionsKind == "PatchOptions" ? ApiErrors.Conflict(resource, name) : ApiErrors.AlreadyExists(resource, name);
         }
 
         var created = resource.Present(result.Object!);
@@ -203,12 +217,55 @@ internal sealed partial class ApiHandler
             _cluster.EstablishCrd(created);
         }
 
+        _cluster.Committed(resource);
         await WriteJsonAsync(request.Http, 201, created).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What decoding a request body does to it: custom resources are pruned (unknown fields refused or reported per
+    /// <c>fieldValidation</c>) and defaulted from their schema; built-ins get their API defaults and Go's round trip
+    /// (omitempty, always-written fields, the conversion of the DaemonSet template generation).
+    /// </summary>
+    private void Decode(ApiRequest request, JsonObject obj, bool checkUnknownFields)
+    {
+        var resource = request.Resource;
+        if (!resource.Info.IsCustomResource)
+        {
+            BuiltinDefaults.Default(resource, obj);
+            BuiltinDefaults.Convert(resource, obj);
+            BuiltinObjects.Normalize(obj, resource.Info);
+            return;
+        }
+
+        if (_options.SchemaValidator is not { } validator)
+        {
+            return;
+        }
+
+        var unknown = validator.PruneAndDefault(obj, resource.Info);
+        if (!checkUnknownFields || unknown.Count == 0)
+        {
+            return;
+        }
+
+        var errors = unknown.Select(path => $"unknown field {GoString.Quote(path)}").ToList();
+        switch (request.FieldValidation)
+        {
+            case "Strict":
+                throw ApiErrors.BadRequest("strict decoding error: " + string.Join(", ", errors));
+            case "Warn":
+                foreach (var error in errors)
+                {
+                    request.Warn(error);
+                }
+
+                break;
+        }
     }
 
     private async Task UpdateAsync(ApiRequest request)
     {
-        request.CheckFieldValidation();
+        _ = request.FieldValidation;
         var body = await ReadObjectAsync(request).ConfigureAwait(false);
         CheckTypeMeta(request.Resource, body);
         CheckNamespace(request, body);
@@ -229,11 +286,12 @@ internal sealed partial class ApiHandler
 
     private async Task PatchAsync(ApiRequest request)
     {
-        request.CheckFieldValidation();
+        _ = request.FieldValidation;
         var resource = request.Resource;
         var mediaType = MediaType(request.Http.Request.ContentType);
+        // Strategic merge and apply are structured merges: without a field manager they are not served.
         var supported = (resource.Info.IsCustomResource ? PatchTypesCustom : PatchTypesBuiltin)
-            .Where(t => t != "application/apply-patch+yaml" || _options.FieldManager is not null)
+            .Where(t => t is not ("application/apply-patch+yaml" or "application/strategic-merge-patch+json") || _options.FieldManager is not null)
             .ToList();
         if (!supported.Contains(mediaType))
         {
@@ -270,13 +328,8 @@ internal sealed partial class ApiHandler
                     throw ApiErrors.GenericInvalid();
                 }
             },
-            "application/strategic-merge-patch+json" when _options.FieldManager is { } fieldManager => current =>
-                fieldManager.StrategicMergePatch(current, patch as JsonObject ?? throw ApiErrors.BadRequest("the patch is not a JSON object"), resource.Info),
-
-            // Without IFieldManager: a merge patch that honours kubectl's directives and merges lists by key.
             "application/strategic-merge-patch+json" => current =>
-                StrategicMergeFallback.Apply(current, patch as JsonObject ?? throw ApiErrors.BadRequest("the patch is not a JSON object")) as JsonObject
-                ?? throw ApiErrors.BadRequest("the patch deletes the object"),
+                _options.FieldManager!.StrategicMergePatch(current, patch as JsonObject ?? throw ApiErrors.BadRequest("the patch is not a JSON object"), resource.Info),
             _ => current => Patches.MergePatch(current, patch) as JsonObject ?? throw ApiErrors.BadRequest("the patch is not a JSON object"),
         };
         await UpdateCoreAsync(request, mutate, "patch").ConfigureAwait(false);
@@ -302,7 +355,7 @@ internal sealed partial class ApiHandler
             throw ApiErrors.BadRequest($"error decoding YAML: {ex.Message}");
         }
 
-        CheckTypeMeta(resource, configuration);
+        // apiVersion and kind are checked by the field manager, with its own wording.
         var force = request.QueryFlag("force");
         var key = SandboxCluster.Key(resource, request.Namespace ?? string.Empty, request.Name!);
         if (Store.Get(key) is null)
@@ -316,43 +369,9 @@ internal sealed partial class ApiHandler
             var outcome = fieldManager.Apply(null, configuration, resource.Info, request.FieldManager, force, null, Time.GetUtcNow());
             ThrowOnConflicts(outcome);
             var created = outcome.Result!;
-            var metadata = JsonUtil.Metadata(created);
-            metadata["name"] = request.Name;
-            if (resource.Info.Namespaced && NamespaceObject(request.Namespace) is null)
-            {
-                throw ApiErrors.NotFound(string.Empty, "namespaces", request.Namespace!);
-            }
-
-            metadata["uid"] = Guid.NewGuid().ToString();
-            metadata["creationTimestamp"] = JsonUtil.FormatTime(Time.GetUtcNow());
-            if (resource.TracksGeneration)
-            {
-                metadata["generation"] = 1;
-            }
-
-            BuiltinDefaults.PrepareForCreate(resource, created);
-            BuiltinDefaults.Default(resource, created);
-            Validate(resource, created, request.Name!);
-            created = await AdmitAsync(request, "CREATE", request.Name!, created, null, request.DryRun, "PatchOptions").ConfigureAwait(false);
-            created = SandboxCluster.Normalize(resource, created);
-            if (request.DryRun)
-            {
-                await WriteJsonAsync(request.Http, 201, created).ConfigureAwait(false);
-                return;
-            }
-
-            var result = Store.Create(key, resource.ToStorage(created));
-            if (result.Error == CommitError.AlreadyExists)
-            {
-                throw ApiErrors.Conflict(resource, request.Name!);
-            }
-
-            if (IsCrd(resource))
-            {
-                _cluster.EstablishCrd(result.Object!);
-            }
-
-            await WriteJsonAsync(request.Http, 201, resource.Present(result.Object!)).ConfigureAwait(false);
+            JsonUtil.Metadata(created)["name"] = request.Name;
+            Decode(request, created, checkUnknownFields: false);
+            await CreateCoreAsync(request, created, request.Name!, "PatchOptions").ConfigureAwait(false);
             return;
         }
 
@@ -369,42 +388,17 @@ internal sealed partial class ApiHandler
 
     private static void ThrowOnConflicts(ApplyOutcome outcome)
     {
-        if (outcome.Conflicts.Count == 0 && outcome.Result is not null)
+        if (outcome.Conflicts.Count > 0 || outcome.Result is null)
         {
-            return;
+            throw new ApiException(409, ApiStatus.ApplyConflict(outcome.Conflicts));
         }
-
-        static string Manager(ApplyConflict c) => $"\"{c.Manager}\" using {c.ApiVersion}";
-        string message;
-        if (outcome.Conflicts.Count == 1)
-        {
-            message = $"Apply failed with 1 conflict: conflict with {Manager(outcome.Conflicts[0])}: {outcome.Conflicts[0].Field}";
-        }
-        else
-        {
-            var lines = new List<string>();
-            foreach (var group in outcome.Conflicts.GroupBy(Manager).OrderBy(g => g.Key, StringComparer.Ordinal))
-            {
-                lines.Add($"conflicts with {group.Key}:");
-                lines.AddRange(group.Select(c => $"- {c.Field}"));
-            }
-
-            message = $"Apply failed with {outcome.Conflicts.Count} conflicts: {string.Join("\n", lines)}";
-        }
-
-        var causes = new JsonArray(outcome.Conflicts.Select(c => (JsonNode?)new JsonObject
-        {
-            ["reason"] = "FieldManagerConflict",
-            ["message"] = $"conflict with {Manager(c)}",
-            ["field"] = c.Field,
-        }).ToArray());
-        throw new ApiException(409, ApiErrors.Status(409, "Conflict", message, new JsonObject { ["causes"] = causes }));
     }
 
     /// <summary>
-    /// The update path shared by PUT, PATCH and apply: read, mutate, apply the strategy (subresource, defaults,
-    /// generation), detect no-ops, validate, admit, then commit with optimistic concurrency, retrying on races
-    /// unless the client asked for a specific resourceVersion (GuaranteedUpdate).
+    /// The update path shared by PUT, PATCH and apply, in kube-apiserver's order: read, mutate (the body or the patch),
+    /// decode (defaults, pruning), managedFields, mutating admission, the update strategy (subresource, system fields,
+    /// generation), validation (422), validating admission, no-op detection, then commit with optimistic concurrency,
+    /// retrying on races unless the client asked for a specific resourceVersion (GuaranteedUpdate).
     /// </summary>
     private async Task UpdateCoreAsync(ApiRequest request, Func<JsonObject, JsonObject> mutate, string operation)
     {
@@ -412,6 +406,7 @@ internal sealed partial class ApiHandler
         var name = request.Name!;
         var key = SandboxCluster.Key(resource, request.Namespace ?? string.Empty, name);
         var dryRun = request.DryRun;
+        var optionsKind = operation == "update" ? "UpdateOptions" : "PatchOptions";
         for (var attempt = 0; ; attempt++)
         {
             var (stored, currentRv) = Store.GetWithRv(key);
@@ -446,7 +441,25 @@ internal sealed partial class ApiHandler
                 throw ApiErrors.BadRequest($"the name of the object ({newName}) does not match the name on the URL ({name})");
             }
 
+            Decode(request, updated, checkUnknownFields: operation != "apply");
+            JsonNode? managedFields = null;
+            if (_options.FieldManager is { } fieldManager)
+            {
+                managedFields = operation == "apply"
+                    ? updated["metadata"]?["managedFields"]?.DeepClone()
+                    : fieldManager.UpdateManagedFields(current, updated, resource.Info, request.FieldManager, request.Subresource, Time.GetUtcNow());
+            }
+
+            updated = await MutateAsync(request, "UPDATE", name, updated, current, dryRun, optionsKind).ConfigureAwait(false);
             updated = ApplyUpdateStrategy(request, current, updated);
+            if (managedFields is not null)
+            {
+                JsonUtil.Metadata(updated)["managedFields"] = managedFields;
+            }
+
+            ValidateBuiltin(resource, updated, name);
+            ValidateCustomResource(resource, updated, name);
+            await ValidateAdmissionAsync(request, "UPDATE", name, updated, current, dryRun, optionsKind).ConfigureAwait(false);
             if (SameObject(current, updated))
             {
                 // Nothing changed: no write, no new resourceVersion, no event (GuaranteedUpdate short-circuits).
@@ -454,15 +467,6 @@ internal sealed partial class ApiHandler
                 return;
             }
 
-            var now = Time.GetUtcNow();
-            ValidateBuiltin(resource, updated, name);
-            Validate(resource, updated, name);
-            if (_options.FieldManager is { } fieldManager && operation != "apply")
-            {
-                JsonUtil.Metadata(updated)["managedFields"] = fieldManager.UpdateManagedFields(current, updated, resource.Info, request.FieldManager, request.Subresource, now);
-            }
-
-            updated = await AdmitAsync(request, "UPDATE", name, updated, current, dryRun, operation == "update" ? "UpdateOptions" : "PatchOptions").ConfigureAwait(false);
             updated = SandboxCluster.Normalize(resource, updated);
             if (dryRun)
             {
@@ -494,13 +498,17 @@ internal sealed partial class ApiHandler
                 _cluster.EstablishCrd(result.Object!);
             }
 
+            _cluster.Committed(resource);
             await WriteJsonAsync(request.Http, 200, resource.Present(result.Object!)).ConfigureAwait(false);
             return;
         }
     }
 
-    /// <summary>The registry update strategy: system metadata kept, spec/status split by subresource, defaults, generation.</summary>
-    private JsonObject ApplyUpdateStrategy(ApiRequest request, JsonObject current, JsonObject updated)
+    /// <summary>
+    /// The registry update strategy: system metadata kept, spec/status split by subresource, the kind's
+    /// PrepareForUpdate, generation. (managedFields are the field manager's; without one the stored ones stay.)
+    /// </summary>
+    private static JsonObject ApplyUpdateStrategy(ApiRequest request, JsonObject current, JsonObject updated)
     {
         var resource = request.Resource;
         var currentMeta = (JsonObject)current["metadata"]!;
@@ -549,7 +557,6 @@ internal sealed partial class ApiHandler
         }
 
         metadata["resourceVersion"] = currentMeta["resourceVersion"]?.DeepClone();
-        BuiltinDefaults.Default(resource, result);
         if (request.Subresource is null)
         {
             BuiltinDefaults.PrepareForUpdate(resource, result, current);
@@ -601,14 +608,15 @@ internal sealed partial class ApiHandler
         return JsonNode.DeepEquals(Comparable(a), Comparable(b));
     }
 
-    private void Validate(ServedResource resource, JsonObject obj, string name)
+    /// <summary>The custom resource strategy's validation: ObjectMeta and the CRD schema (422, k8s-golden 12-15, 29).</summary>
+    private void ValidateCustomResource(ServedResource resource, JsonObject obj, string name)
     {
         if (resource.Info.IsCustomResource && _options.SchemaValidator is { } validator)
         {
-            var causes = validator.DefaultAndValidate(obj, resource.Info);
+            var causes = validator.Validate(obj, resource.Info);
             if (causes.Count > 0)
             {
-                throw ApiErrors.Invalid(resource, name, causes);
+                throw new ApiException(422, ApiStatus.Invalid(resource.Kind, resource.Group, name, causes));
             }
         }
     }
@@ -644,39 +652,69 @@ internal sealed partial class ApiHandler
         }
     }
 
-    private async Task<JsonObject> AdmitAsync(ApiRequest request, string operation, string name, JsonObject obj, JsonObject? old, bool dryRun, string optionsKind)
+    /// <summary>Mutating admission; a changed object is decoded again (defaults, pruning), as the webhook's patch result is.</summary>
+    private async Task<JsonObject> MutateAsync(ApiRequest request, string operation, string name, JsonObject obj, JsonObject? old, bool dryRun, string optionsKind)
     {
-        if (_options.Admission is not { } admission)
+        if (_admission is null)
         {
             return obj;
         }
 
-        var context = new AdmissionRequestContext(
-            request.Resource.Info,
-            operation,
-            request.Subresource,
-            request.Namespace,
-            name,
-            obj,
-            old,
-            dryRun,
-            request.User,
-            request.Options(optionsKind),
-            NamespaceObject(request.Namespace));
-        var outcome = await admission.AdmitAsync(context, _cluster, request.Aborted).ConfigureAwait(false);
-        if (!outcome.Allowed)
-        {
-            throw new ApiException(outcome.StatusCode, outcome.Status ?? ApiErrors.Status(outcome.StatusCode, null, "admission denied the request", null));
-        }
-
+        var outcome = await _admission.MutateAsync(AdmissionContext(request, operation, name, obj, old, dryRun, optionsKind), _cluster, request.Aborted).ConfigureAwait(false);
+        ThrowIfDenied(outcome);
         if (outcome.MutatedObject is { } mutated && !JsonNode.DeepEquals(mutated, obj))
         {
-            BuiltinDefaults.Default(request.Resource, mutated);
-            Validate(request.Resource, mutated, name);
+            Decode(request, mutated, checkUnknownFields: false);
             return mutated;
         }
 
         return obj;
+    }
+
+    /// <summary>Both admission phases of a DELETE: webhooks see the stored object as oldObject and no object.</summary>
+    private async Task AdmitDeletionAsync(ApiRequest request, string name, JsonObject current, bool dryRun)
+    {
+        if (_admission is null)
+        {
+            return;
+        }
+
+        var context = AdmissionContext(request, "DELETE", name, null, current, dryRun, "DeleteOptions");
+        ThrowIfDenied(await _admission.MutateAsync(context, _cluster, request.Aborted).ConfigureAwait(false));
+        ThrowIfDenied(await _admission.ValidateAsync(context, _cluster, request.Aborted).ConfigureAwait(false));
+    }
+
+    /// <summary>Validating admission of the object as it will be stored.</summary>
+    private async Task ValidateAdmissionAsync(ApiRequest request, string operation, string name, JsonObject obj, JsonObject? old, bool dryRun, string optionsKind)
+    {
+        if (_admission is null)
+        {
+            return;
+        }
+
+        var outcome = await _admission.ValidateAsync(AdmissionContext(request, operation, name, obj, old, dryRun, optionsKind), _cluster, request.Aborted).ConfigureAwait(false);
+        ThrowIfDenied(outcome);
+    }
+
+    private AdmissionRequestContext AdmissionContext(ApiRequest request, string operation, string name, JsonObject? obj, JsonObject? old, bool dryRun, string optionsKind) => new(
+        request.Resource.Info,
+        operation,
+        request.Subresource,
+        request.Namespace,
+        name,
+        obj,
+        old,
+        dryRun,
+        request.User,
+        request.Options(optionsKind),
+        NamespaceObject(request.Namespace));
+
+    private static void ThrowIfDenied(AdmissionOutcome outcome)
+    {
+        if (!outcome.Allowed)
+        {
+            throw new ApiException(outcome.StatusCode, outcome.Status ?? ApiErrors.Status(outcome.StatusCode, null, "admission denied the request", null));
+        }
     }
 
     private async Task DeleteAsync(ApiRequest request)
@@ -723,7 +761,7 @@ internal sealed partial class ApiHandler
             throw ApiErrors.Conflict(resource, name, $"Precondition failed: ResourceVersion in precondition: {wantedRv}, ResourceVersion in object meta: {rvText}");
         }
 
-        await AdmitAsync(request, "DELETE", name, null!, current, dryRun, "DeleteOptions").ConfigureAwait(false);
+        await AdmitDeletionAsync(request, name, current, dryRun).ConfigureAwait(false);
         var finalizers = current["metadata"]?["finalizers"] as JsonArray ?? [];
         var now = JsonUtil.FormatTime(Time.GetUtcNow());
         if (IsCrd(resource) || (resource.Group.Length == 0 && resource.Resource == "namespaces"))
@@ -764,6 +802,7 @@ internal sealed partial class ApiHandler
             }
 
             deleted = resource.Present(result.Object!);
+            _cluster.Committed(resource);
         }
 
         if (resource.ReturnsDeletedObject)
@@ -888,6 +927,11 @@ internal sealed partial class ApiHandler
             }
         }
 
+        if (!dryRun && deleted.Count > 0)
+        {
+            _cluster.Committed(resource);
+        }
+
         var list = new JsonObject
         {
             ["kind"] = resource.ListKind,
@@ -898,76 +942,27 @@ internal sealed partial class ApiHandler
         await WriteJsonAsync(request.Http, 200, list).ConfigureAwait(false);
     }
 
-    /// <summary>SubjectAccessReview and SelfSubjectAccessReview: evaluated, returned with status, never stored (k8s-golden 46, 49).</summary>
+    /// <summary>Subject/Local/SelfSubjectAccessReview and TokenReview: evaluated, returned with status, never stored (k8s-golden 46, 49).</summary>
     private async Task ReviewAsync(ApiRequest request)
     {
         var review = await ReadObjectAsync(request).ConfigureAwait(false);
         CheckTypeMeta(request.Resource, review);
-        var spec = review["spec"] as JsonObject ?? new JsonObject();
         if (request.Resource.Resource == "tokenreviews")
         {
-            await TokenReviewAsync(request, review, spec).ConfigureAwait(false);
+            await TokenReviewAsync(request, review["spec"] as JsonObject ?? []).ConfigureAwait(false);
             return;
         }
 
-        if (request.Resource.Resource == "localsubjectaccessreviews"
-            && JsonUtil.GetString(spec, "resourceAttributes", "namespace") is { } reviewNamespace && reviewNamespace != request.Namespace)
+        var authorizer = _authorizer ?? AllowAll.Instance;
+        var result = request.Resource.Resource switch
         {
-            throw ApiErrors.BadRequest($"spec.resourceAttributes.namespace must match namespace: {request.Namespace}");
-        }
-
-        UserInfo subject;
-        if (request.Resource.Resource == "selfsubjectaccessreviews")
+            "selfsubjectaccessreviews" => SubjectAccessReviews.EvaluateSelf(review, request.User, authorizer),
+            "localsubjectaccessreviews" => SubjectAccessReviews.EvaluateLocal(review, request.Namespace ?? string.Empty, authorizer),
+            _ => SubjectAccessReviews.Evaluate(review, authorizer),
+        };
+        if (!result.IsValid)
         {
-            subject = request.User;
-        }
-        else
-        {
-            var user = JsonUtil.GetString(spec, "user");
-            var groups = (spec["groups"] as JsonArray ?? []).Select(JsonUtil.ScalarText).OfType<string>().ToList();
-            if (string.IsNullOrEmpty(user) && groups.Count == 0)
-            {
-                throw ApiErrors.Invalid(request.Resource, string.Empty, [new FieldError("FieldValueInvalid", "spec.user", "Invalid value: \"\": at least one of user or group must be specified")]);
-            }
-
-            subject = new UserInfo(user ?? string.Empty, groups, JsonUtil.GetString(spec, "uid"));
-        }
-
-        AuthorizationAttributes attributes;
-        if (spec["resourceAttributes"] is JsonObject resourceAttributes)
-        {
-            attributes = new AuthorizationAttributes(
-                subject,
-                JsonUtil.GetString(resourceAttributes, "verb") ?? string.Empty,
-                JsonUtil.GetString(resourceAttributes, "group") ?? string.Empty,
-                JsonUtil.GetString(resourceAttributes, "resource") ?? string.Empty,
-                NullIfEmpty(JsonUtil.GetString(resourceAttributes, "subresource")),
-                NullIfEmpty(JsonUtil.GetString(resourceAttributes, "namespace")),
-                NullIfEmpty(JsonUtil.GetString(resourceAttributes, "name")));
-        }
-        else if (spec["nonResourceAttributes"] is JsonObject nonResourceAttributes)
-        {
-            attributes = new AuthorizationAttributes(
-                subject,
-                JsonUtil.GetString(nonResourceAttributes, "verb") ?? string.Empty,
-                string.Empty,
-                string.Empty,
-                null,
-                null,
-                null,
-                IsResourceRequest: false,
-                Path: JsonUtil.GetString(nonResourceAttributes, "path"));
-        }
-        else
-        {
-            throw ApiErrors.Invalid(request.Resource, string.Empty, [new FieldError("FieldValueRequired", "spec.resourceAttributes", "Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified")]);
-        }
-
-        var decision = _options.Authorizer?.Authorize(attributes) ?? new AuthorizationDecision(true, string.Empty);
-        var status = new JsonObject { ["allowed"] = decision.Allowed };
-        if (!string.IsNullOrEmpty(decision.Reason))
-        {
-            status["reason"] = decision.Reason;
+            throw ApiErrors.Invalid(request.Resource, string.Empty, result.Errors);
         }
 
         var metadata = new JsonObject { ["creationTimestamp"] = null };
@@ -976,23 +971,28 @@ internal sealed partial class ApiHandler
             metadata["managedFields"] = fieldManager.UpdateManagedFields(null, review, request.Resource.Info, request.FieldManager, null, Time.GetUtcNow());
         }
 
+        if (request.Resource.Resource == "localsubjectaccessreviews")
+        {
+            metadata["namespace"] = request.Namespace;
+        }
+
         var response = new JsonObject
         {
             ["kind"] = request.Resource.Kind,
             ["apiVersion"] = request.Resource.ApiVersion,
             ["metadata"] = metadata,
-            ["spec"] = spec.DeepClone(),
-            ["status"] = status,
+            ["spec"] = result.Spec,
+            ["status"] = result.Status,
         };
         await WriteJsonAsync(request.Http, 201, response).ConfigureAwait(false);
     }
 
-    /// <summary>TokenReview: authenticates the token against the sandbox's users.</summary>
-    private async Task TokenReviewAsync(ApiRequest request, JsonObject review, JsonObject spec)
+    /// <summary>TokenReview: authenticates the token as the sandbox's authenticator does.</summary>
+    private async Task TokenReviewAsync(ApiRequest request, JsonObject spec)
     {
         var token = JsonUtil.GetString(spec, "token") ?? string.Empty;
         var status = new JsonObject();
-        if (_options.Users.TryGetValue(token, out var user))
+        if (_tokens.Authenticate(token) is { } user)
         {
             status["authenticated"] = true;
             var userObject = new JsonObject { ["username"] = user.Name };
@@ -1021,7 +1021,13 @@ internal sealed partial class ApiHandler
         await WriteJsonAsync(request.Http, 201, response).ConfigureAwait(false);
     }
 
-    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+    /// <summary>What access reviews answer when no authorizer is plugged in (kube-apiserver's AlwaysAllow mode).</summary>
+    private sealed class AllowAll : IAuthorizer
+    {
+        public static readonly AllowAll Instance = new();
+
+        public AuthorizationDecision Authorize(AuthorizationAttributes attributes) => new(true, string.Empty);
+    }
 
     private static bool IsCrd(ServedResource resource) => resource.Group == "apiextensions.k8s.io" && resource.Resource == "customresourcedefinitions";
 

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using GuardDutyCoverage.Sandbox.Authorization;
 using GuardDutyCoverage.Sandbox.Json;
 using GuardDutyCoverage.Sandbox.Resources;
+using GuardDutyCoverage.Sandbox.Semantics;
 using GuardDutyCoverage.Sandbox.Storage;
 using GuardDutyCoverage.Sandbox.Tables;
 using Microsoft.AspNetCore.Http;
@@ -20,13 +22,27 @@ internal sealed partial class ApiHandler
     private readonly RequestLog _log;
     private readonly OpenApiDocuments _openApi;
     private readonly Func<string> _serverAddress;
+    private readonly TokenAuthenticator _tokens;
+    private readonly IAuthorizer? _authorizer;
+    private readonly IAdmissionChain? _admission;
 
-    public ApiHandler(SandboxCluster cluster, SandboxOptions options, SandboxFaults faults, RequestLog log, Func<string> serverAddress)
+    public ApiHandler(
+        SandboxCluster cluster,
+        SandboxOptions options,
+        SandboxFaults faults,
+        RequestLog log,
+        TokenAuthenticator tokens,
+        IAuthorizer? authorizer,
+        IAdmissionChain? admission,
+        Func<string> serverAddress)
     {
         _cluster = cluster;
         _options = options;
         _faults = faults;
         _log = log;
+        _tokens = tokens;
+        _authorizer = authorizer;
+        _admission = admission;
         _serverAddress = serverAddress;
         _openApi = new OpenApiDocuments(cluster.Registry, options.KubernetesVersion);
     }
@@ -42,6 +58,12 @@ internal sealed partial class ApiHandler
         var request = Describe(http);
         var user = Authenticate(http);
         var info = request with { User = user?.Name };
+
+        // A delayed request starts waiting before it is logged: a test that sees it in Requests and then moves the
+        // clock always finds the timer armed.
+        var held = user is not null && _faults.Take(info, delays: true) is { } delay
+            ? Task.Delay(delay.Delay, Time, http.RequestAborted)
+            : null;
         _log.Add(info);
         try
         {
@@ -50,9 +72,9 @@ internal sealed partial class ApiHandler
                 throw ApiErrors.Unauthorized();
             }
 
-            if (_faults.Take(info, delays: true) is { } delay)
+            if (held is not null)
             {
-                await Task.Delay(delay.Delay, Time, http.RequestAborted).ConfigureAwait(false);
+                await held.ConfigureAwait(false);
             }
 
             if (_faults.Take(info, delays: false) is { } fault)
@@ -67,6 +89,11 @@ internal sealed partial class ApiHandler
         catch (ApiException ex)
         {
             await WriteStatusAsync(http, ex).ConfigureAwait(false);
+        }
+        catch (ApiStatusException ex)
+        {
+            // A semantic module refused the request with the complete Status kube-apiserver sends.
+            await WriteStatusAsync(http, new ApiException(ex.StatusCode, ex.Status)).ConfigureAwait(false);
         }
         catch (SelectorException ex)
         {
@@ -90,17 +117,12 @@ internal sealed partial class ApiHandler
             return _options.AnonymousUser;
         }
 
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && _options.Users.TryGetValue(header[7..].Trim(), out var user))
-        {
-            return user;
-        }
-
-        return null;
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? _tokens.Authenticate(header[7..].Trim()) : null;
     }
 
     private void Authorize(SandboxRequest info, UserInfo user)
     {
-        if (_options.Authorizer is not { } authorizer)
+        if (_authorizer is null)
         {
             return;
         }
@@ -115,33 +137,11 @@ internal sealed partial class ApiHandler
             info.Name,
             info.IsResourceRequest,
             info.Path);
-        var decision = authorizer.Authorize(attributes);
-        if (decision.Allowed)
+        var decision = _authorizer.Authorize(attributes);
+        if (!decision.Allowed)
         {
-            return;
+            throw new ApiException(403, ForbiddenStatus.For(attributes, decision.Reason));
         }
-
-        string message;
-        if (!info.IsResourceRequest)
-        {
-            message = $"User \"{user.Name}\" cannot {info.Verb} path \"{info.Path}\"";
-        }
-        else
-        {
-            var resource = info.Subresource is null ? info.Resource : $"{info.Resource}/{info.Subresource}";
-            message = info.Namespace is { Length: > 0 } ns
-                ? $"User \"{user.Name}\" cannot {info.Verb} resource \"{resource}\" in API group \"{info.Group}\" in the namespace \"{ns}\""
-                : $"User \"{user.Name}\" cannot {info.Verb} resource \"{resource}\" in API group \"{info.Group}\" at the cluster scope";
-        }
-
-        if (!string.IsNullOrEmpty(decision.Reason))
-        {
-            message += ": " + decision.Reason;
-        }
-
-        throw info.IsResourceRequest
-            ? ApiErrors.Forbidden(info.Group, info.Resource, info.Name, message)
-            : ApiErrors.Forbidden(string.Empty, string.Empty, null, message);
     }
 
     /// <summary>Parses the path as kube-apiserver's RequestInfoFactory does.</summary>

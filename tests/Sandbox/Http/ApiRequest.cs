@@ -71,15 +71,29 @@ internal sealed class ApiRequest
         }
     }
 
-    public void CheckFieldValidation()
+    /// <summary>
+    /// <c>fieldValidation</c>: Strict refuses unknown fields, Warn (the default since v1.27, and what an absent value
+    /// means) reports them in Warning headers, Ignore drops them silently. Other values are a 400.
+    /// </summary>
+    public string FieldValidation
     {
-        var value = Query("fieldValidation");
-        if (value is not (null or "" or "Strict" or "Warn" or "Ignore"))
+        get
         {
-            throw ApiErrors.BadRequest($"fieldValidation: Unsupported value: \"{value}\": supported values: \"Ignore\", \"Strict\", \"Warn\"");
+            var value = Query("fieldValidation");
+            return value switch
+            {
+                null or "" or "Warn" => "Warn",
+                "Strict" or "Ignore" => value,
+                _ => throw ApiErrors.BadRequest($"fieldValidation: Unsupported value: \"{value}\": supported values: \"Ignore\", \"Strict\", \"Warn\""),
+            };
         }
     }
 
+    /// <summary>Adds a Warning header (RFC 7234 code 299, as kube-apiserver sends them; kubectl prints them).</summary>
+    public void Warn(string text) =>
+        Http.Response.Headers.Append("Warning", "299 - \"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"");
+
+    /// <summary>The Create/Update/Patch/DeleteOptions of the request as admission webhooks see them.</summary>
     public JsonObject Options(string kind)
     {
         var options = new JsonObject { ["kind"] = kind, ["apiVersion"] = "meta.k8s.io/v1" };
@@ -88,9 +102,15 @@ internal sealed class ApiRequest
             options["dryRun"] = new JsonArray("All");
         }
 
-        if (kind != "DeleteOptions")
+        // Only what the client sent: the options object is decoded from the query (k8s-golden 60, 61).
+        if (kind != "DeleteOptions" && Query("fieldManager") is { Length: > 0 } fieldManager)
         {
-            options["fieldManager"] = FieldManager;
+            options["fieldManager"] = fieldManager;
+        }
+
+        if (kind == "PatchOptions" && QueryFlag("force"))
+        {
+            options["force"] = true;
         }
 
         return options;

@@ -29,12 +29,6 @@ internal static class BuiltinDefaults
                     Labels(obj)["kubernetes.io/metadata.name"] = name;
                 }
 
-                var spec = Child(obj, "spec");
-                if (spec["finalizers"] is null)
-                {
-                    spec["finalizers"] = new JsonArray("kubernetes");
-                }
-
                 break;
             case ("", "pods"):
                 DefaultPodSpec(Child(obj, "spec"));
@@ -148,6 +142,7 @@ internal static class BuiltinDefaults
         {
             case ("", "namespaces"):
                 obj["status"] = new JsonObject { ["phase"] = "Active" };
+                NamespaceFinalizers(obj);
                 break;
             case ("", "pods"):
                 obj["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = QosClass(obj) };
@@ -179,9 +174,45 @@ internal static class BuiltinDefaults
         }
     }
 
-    /// <summary>The update strategy's server-maintained fields (DaemonSet template generation).</summary>
+    /// <summary>
+    /// The namespace create strategy's finalizer (<c>spec.finalizers: [kubernetes]</c>, which only the namespace
+    /// controller removes); nobody's field in managedFields (k8s-golden 38).
+    /// </summary>
+    public static void NamespaceFinalizers(JsonObject obj)
+    {
+        var spec = Child(obj, "spec");
+        if (spec["finalizers"] is null)
+        {
+            spec["finalizers"] = new JsonArray("kubernetes");
+        }
+    }
+
+    /// <summary>
+    /// What Go's conversion of a decoded body adds: a DaemonSet always carries its template generation as the
+    /// <c>deprecated.daemonset.template.generation</c> annotation ("0" until the create strategy sets 1), so the writer
+    /// of a POST or PUT owns that annotation in managedFields (k8s-golden 57).
+    /// </summary>
+    public static void Convert(ServedResource resource, JsonObject obj)
+    {
+        if (resource.Group == "apps" && resource.Resource == "daemonsets")
+        {
+            Annotations(obj).TryAdd(TemplateGenerationAnnotation, "0");
+        }
+    }
+
+    /// <summary>The update strategy's server-maintained fields (DaemonSet template generation, namespace finalizers).</summary>
     public static void PrepareForUpdate(ServedResource resource, JsonObject updated, JsonObject old)
     {
+        if (resource.Group.Length == 0 && resource.Resource == "namespaces")
+        {
+            // Finalizers change only through the finalize subresource.
+            Child(updated, "spec")["finalizers"] = old["spec"]?["finalizers"]?.DeepClone();
+            if (Child(updated, "spec")["finalizers"] is null)
+            {
+                ((JsonObject)updated["spec"]!).Remove("finalizers");
+            }
+        }
+
         if (resource.Group == "apps" && resource.Resource == "daemonsets")
         {
             var previous = long.TryParse(JsonUtil.GetString(old, "metadata", "annotations", TemplateGenerationAnnotation), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : 1;

@@ -22,19 +22,17 @@ namespace GuardDutyCoverage.Sandbox.Testing;
 /// </summary>
 public sealed class TestWebhookServer : IAsyncDisposable
 {
-    private readonly WebApplication app;
     private readonly TestCertificateAuthority authority;
     private readonly X509Certificate2 certificate;
-    private readonly CancellationTokenSource stopping = new();
+    private Listener? listener;
     private readonly ConcurrentDictionary<string, WebhookBehavior> behaviors = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
     private readonly List<ReceivedAdmissionReview> received = [];
     private readonly List<SentWebhookReply> replies = [];
     private readonly List<(Func<ReceivedAdmissionReview, bool> Match, TaskCompletionSource<ReceivedAdmissionReview> Signal)> waiters = [];
 
-    private TestWebhookServer(WebApplication app, TestCertificateAuthority authority, X509Certificate2 certificate)
+    private TestWebhookServer(TestCertificateAuthority authority, X509Certificate2 certificate)
     {
-        this.app = app;
         this.authority = authority;
         this.certificate = certificate;
         CaBundlePem = authority.CertificatePem;
@@ -84,14 +82,9 @@ public sealed class TestWebhookServer : IAsyncDisposable
         try
         {
             certificate = authority.IssueServerCertificate(["localhost", .. dnsNames ?? []], [IPAddress.Loopback]);
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-            builder.Logging.ClearProviders();
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
-            var app = builder.Build();
-            var server = new TestWebhookServer(app, authority, certificate);
-            app.Run(server.HandleAsync);
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+            var server = new TestWebhookServer(authority, certificate);
+            server.listener = await server.ListenAsync(0, cancellationToken).ConfigureAwait(false);
+            var address = server.listener.App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
             server.BaseAddress = new Uri(address);
             return server;
         }
@@ -100,6 +93,34 @@ public sealed class TestWebhookServer : IAsyncDisposable
             certificate?.Dispose();
             authority.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Stops listening: connections to <see cref="BaseAddress"/> are refused (a webhook that is down, k8s-golden 52)
+    /// and requests in progress are cut, until <see cref="ResumeListeningAsync"/>. Behaviours and records are kept.
+    /// </summary>
+    public async Task StopListeningAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref listener, null) is { } running)
+        {
+            await running.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Listens again on the same address (the port this server was given at start), with the same certificate.</summary>
+    /// <exception cref="IOException">The port was taken by someone else in the meantime.</exception>
+    public async Task ResumeListeningAsync(CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref listener) is not null)
+        {
+            return;
+        }
+
+        var resumed = await ListenAsync(BaseAddress.Port, cancellationToken).ConfigureAwait(false);
+        if (Interlocked.CompareExchange(ref listener, resumed, null) is not null)
+        {
+            await resumed.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -140,17 +161,35 @@ public sealed class TestWebhookServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await stopping.CancelAsync().ConfigureAwait(false);
-        await app.StopAsync().ConfigureAwait(false);
-        await app.DisposeAsync().ConfigureAwait(false);
+        await StopListeningAsync().ConfigureAwait(false);
         certificate.Dispose();
         authority.Dispose();
-        stopping.Dispose();
     }
 
-    private async Task HandleAsync(HttpContext context)
+    private async Task<Listener> ListenAsync(int port, CancellationToken cancellationToken)
     {
-        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping.Token);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate)));
+        var app = builder.Build();
+        var session = new Listener(app);
+        app.Run(context => HandleAsync(context, session.Stopping.Token));
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return session;
+    }
+
+    private async Task HandleAsync(HttpContext context, CancellationToken stopping)
+    {
+        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         var token = aborted.Token;
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, token).ConfigureAwait(false);
@@ -265,5 +304,21 @@ public sealed class TestWebhookServer : IAsyncDisposable
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         await context.Response.WriteAsync(text, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One listening period: the Kestrel app and the token that cuts its hanging requests when it stops.</summary>
+    private sealed class Listener(WebApplication app) : IAsyncDisposable
+    {
+        public WebApplication App { get; } = app;
+
+        public CancellationTokenSource Stopping { get; } = new();
+
+        public async ValueTask DisposeAsync()
+        {
+            await Stopping.CancelAsync().ConfigureAwait(false);
+            await App.StopAsync().ConfigureAwait(false);
+            await App.DisposeAsync().ConfigureAwait(false);
+            Stopping.Dispose();
+        }
     }
 }

@@ -103,6 +103,23 @@ public static class WebhookConfigurations
         },
     };
 
+    /// <summary>
+    /// The Endpoints object of a <see cref="Service"/> that routes its port to a loopback listener, e.g. a
+    /// <see cref="TestWebhookServer"/> (pass its <c>BaseAddress.Port</c>): what the sandbox's
+    /// <see cref="Admission.EndpointsServiceResolver"/> dials for a webhook's <c>clientConfig.service</c>.
+    /// </summary>
+    public static JsonObject Endpoints(string @namespace, string name, int targetPort) => new()
+    {
+        ["kind"] = "Endpoints",
+        ["apiVersion"] = "v1",
+        ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = @namespace },
+        ["subsets"] = new JsonArray(new JsonObject
+        {
+            ["addresses"] = new JsonArray(new JsonObject { ["ip"] = "127.0.0.1" }),
+            ["ports"] = new JsonArray(new JsonObject { ["port"] = targetPort, ["protocol"] = "TCP" }),
+        }),
+    };
+
     private static JsonObject Configuration(string kind, string name, WebhookDefinition[] webhooks, bool mutating) => new()
     {
         ["kind"] = kind,

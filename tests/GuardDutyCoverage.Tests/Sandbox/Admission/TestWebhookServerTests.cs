@@ -18,6 +18,12 @@ public sealed class TestWebhookServerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         server = await TestWebhookServer.StartAsync();
+        client = NewClient();
+    }
+
+    /// <summary>A client trusting only the server's CA, with its own connection pool.</summary>
+    private HttpClient NewClient()
+    {
         var ca = X509Certificate2.CreateFromPem(server.CaBundlePem);
         var handler = new SocketsHttpHandler
         {
@@ -34,13 +40,35 @@ public sealed class TestWebhookServerTests : IAsyncLifetime
                 },
             },
         };
-        client = new HttpClient(handler) { BaseAddress = server.BaseAddress };
+        return new HttpClient(handler) { BaseAddress = server.BaseAddress };
     }
 
     public async Task DisposeAsync()
     {
         client.Dispose();
         await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Stopped_it_refuses_connections_and_resumed_it_answers_on_the_same_address_with_its_records()
+    {
+        server.Map("/validate", (_, _) => ValueTask.FromResult(WebhookReply.Allow()));
+        var address = server.BaseAddress;
+        using var first = await client.PostAsync("/validate", new StringContent("""{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1"}}"""));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+
+        // Fresh clients: a pooled connection the server just closed would fail differently from a refused dial.
+        await server.StopListeningAsync();
+        using var whileDown = NewClient();
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => whileDown.PostAsync("/validate", new StringContent("{}")));
+        Assert.Equal(HttpRequestError.ConnectionError, refused.HttpRequestError);
+
+        await server.ResumeListeningAsync();
+        Assert.Equal(address, server.BaseAddress);
+        using var afterwards = NewClient();
+        using var second = await afterwards.PostAsync("/validate", new StringContent("""{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"2"}}"""));
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(["1", "2"], server.Received.Select(r => r.Review.Uid));
     }
 
     [Fact]

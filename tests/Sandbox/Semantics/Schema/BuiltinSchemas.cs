@@ -423,6 +423,37 @@ internal static class BuiltinSchemas
     private static readonly MapSchema Lease = Kind(Always("spec", Struct(
         P("holderIdentity", Str), P("leaseDurationSeconds", Int), P("acquireTime", Time), P("renewTime", Time), P("leaseTransitions", Int))));
 
+    private static readonly MapSchema CrdNames = Struct(
+        Always("plural", Str), F("singular", Str), Atomic("shortNames"), Always("kind", Str), F("listKind", Str), Atomic("categories"));
+
+    /// <summary>apiextensions.k8s.io/v1 CustomResourceDefinition (versions are an atomic list; conditions a map by type).</summary>
+    private static readonly MapSchema CustomResourceDefinition = Kind(
+        Always("spec", Struct(
+            Always("group", Str),
+            Always("names", CrdNames),
+            Always("scope", Str),
+            new FieldSchema("versions", UntypedSchema.AtomicList, Presence.Always),
+            P("conversion", Struct(Always("strategy", Str), P("webhook", AtomicStruct(P("clientConfig", UntypedSchema.StructLike), Atomic("conversionReviewVersions"))))),
+            F("preserveUnknownFields", Bool))),
+        Always("status", Struct(
+            new FieldSchema("conditions", new ListSchema(Condition("lastTransitionTime"), ListType.Map, ["type"]), Presence.NullablePointer, "merge", "type"),
+            Always("acceptedNames", CrdNames),
+            new FieldSchema("storedVersions", UntypedSchema.AtomicList, Presence.NullablePointer))));
+
+    private static readonly MapSchema ResourceAttributes = Struct(
+        F("namespace", Str), F("verb", Str), F("group", Str), F("version", Str), F("resource", Str), F("subresource", Str), F("name", Str));
+
+    /// <summary>authorization.k8s.io/v1 Subject/Local/SelfSubjectAccessReview: never stored, but managedFields are computed.</summary>
+    private static readonly MapSchema AccessReview = Kind(
+        Always("spec", Struct(
+            P("resourceAttributes", ResourceAttributes),
+            P("nonResourceAttributes", Struct(F("path", Str), F("verb", Str))),
+            F("user", Str),
+            Atomic("groups"),
+            F("extra", new MapSchema([], UntypedSchema.AtomicList, atomic: false)),
+            F("uid", Str))),
+        Always("status", Struct(Always("allowed", Bool), F("denied", Bool), F("reason", Str), F("evaluationError", Str))));
+
     /// <summary>Any other built-in kind: metadata typed, everything else struct-like with atomic lists.</summary>
     private static readonly MapSchema Unknown = Kind();
 
@@ -447,6 +478,10 @@ internal static class BuiltinSchemas
         [("admissionregistration.k8s.io", "ValidatingWebhookConfiguration")] = ValidatingWebhookConfiguration,
         [("admissionregistration.k8s.io", "MutatingWebhookConfiguration")] = MutatingWebhookConfiguration,
         [("coordination.k8s.io", "Lease")] = Lease,
+        [("apiextensions.k8s.io", "CustomResourceDefinition")] = CustomResourceDefinition,
+        [("authorization.k8s.io", "SubjectAccessReview")] = AccessReview,
+        [("authorization.k8s.io", "LocalSubjectAccessReview")] = AccessReview,
+        [("authorization.k8s.io", "SelfSubjectAccessReview")] = AccessReview,
     }.ToFrozenDictionary();
 
     /// <summary>The schema of a built-in kind; kinds not listed get metadata typed and the rest struct-like.</summary>

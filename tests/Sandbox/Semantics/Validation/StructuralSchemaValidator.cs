@@ -30,15 +30,26 @@ public sealed class StructuralSchemaValidator : ISchemaValidator
 
     private readonly ConcurrentDictionary<string, Regex> patterns = new(StringComparer.Ordinal);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Prunes, defaults and validates in one go (<see cref="PruneAndDefault"/>, then <see cref="Validate"/>): the
+    /// causes in the order described above, empty when valid.
+    /// </summary>
     /// <exception cref="ArgumentException">The resource is not a custom resource, or its schema has a pattern that is not RE2.</exception>
     public IReadOnlyList<FieldError> DefaultAndValidate(JsonObject obj, ResourceInfo resource)
     {
-        PruneUnknownFields(obj, resource);
+        PruneAndDefault(obj, resource);
+        return Validate(obj, resource);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">The resource is not a custom resource.</exception>
+    public IReadOnlyList<string> PruneAndDefault(JsonObject obj, ResourceInfo resource)
+    {
+        var unknown = PruneUnknownFields(obj, resource);
         var schema = SchemaOf(resource);
         ApplyDefaults(obj, schema);
         DropNonNullableNulls(obj, schema);
-        return Validate(obj, resource);
+        return unknown;
     }
 
     /// <summary>
@@ -53,7 +64,7 @@ public sealed class StructuralSchemaValidator : ISchemaValidator
         return unknown;
     }
 
-    /// <summary>Validates without changing the object: the causes of a 422 Invalid, in the order described above.</summary>
+    /// <inheritdoc />
     public IReadOnlyList<FieldError> Validate(JsonObject obj, ResourceInfo resource)
     {
         var schema = SchemaOf(resource);
