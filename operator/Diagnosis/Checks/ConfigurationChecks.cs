@@ -53,7 +53,10 @@ internal static class ConfigurationChecks
         var conflicts = new List<(string Manager, string Operation, string Time, string Field)>();
         foreach (var entry in entries)
         {
-            if (entry.Manager == Catalog.AddonFieldManager && entry.Operation == "Apply" || !string.IsNullOrEmpty(entry.Subresource))
+            // "before-first-apply" is the API server's placeholder owner of fields that existed before the first
+            // server-side apply (an object created without one): nobody edited them, so they cannot conflict.
+            if (entry.Manager == Catalog.AddonFieldManager && entry.Operation == "Apply" || !string.IsNullOrEmpty(entry.Subresource)
+                || entry.Manager == "before-first-apply")
             {
                 continue;
             }

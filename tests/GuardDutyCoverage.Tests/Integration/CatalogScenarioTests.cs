@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Diagnosis;
+using GuardDutyCoverage.Sandbox.Testing;
 using GuardDutyCoverage.Util;
 
 namespace GuardDutyCoverage.Tests.Integration;
@@ -103,26 +104,35 @@ public sealed class CatalogScenarioTests
             RestoreAgent,
             Severity: "Warning"),
         new(ReasonCodes.AdmissionWebhookMayIntercept,
-            it => Apply(it, """
-                apiVersion: admissionregistration.k8s.io/v1
-                kind: ValidatingWebhookConfiguration
-                metadata:
-                  name: kyverno-resource-validating-webhook-cfg
-                webhooks:
-                - name: validate.kyverno.svc-fail
-                  admissionReviewVersions: [v1]
-                  sideEffects: None
-                  failurePolicy: Fail
-                  clientConfig:
-                    url: https://127.0.0.1:1/validate/fail
-                  rules:
-                  - apiGroups: [apps]
-                    apiVersions: [v1]
-                    operations: [CREATE, UPDATE]
-                    resources: [daemonsets]
-                """),
-            it => it.Sandbox.Cluster.Delete("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", null, "kyverno-resource-validating-webhook-cfg"),
+            // Fails closed and intercepts DaemonSets, but allows the agent's registry: a risk, not (yet) a denial.
+            it => it.Sandbox.Cluster.Upsert(KyvernoLike.Install(it.Webhooks, ["602401143452.dkr.ecr.*.amazonaws.com/*"])),
+            DeleteWebhooks,
             Severity: "Warning"),
+        new(ReasonCodes.AdmissionWebhookDenied,
+            it => it.Sandbox.Cluster.Upsert(KyvernoLike.Install(it.Webhooks, ["registry.example.com/*"])),
+            DeleteWebhooks),
+        new(ReasonCodes.AgentImageRegistryNotAllowed,
+            it => it.Sandbox.Cluster.Upsert(GatekeeperLike.Install(it.Webhooks, "Fail", GatekeeperLike.AllowedContainerRegistries(["registry.example.com/"]))),
+            DeleteWebhooks),
+        new(ReasonCodes.NamespaceOwnerLabelRequired,
+            it => it.Sandbox.Cluster.Upsert(GatekeeperLike.Install(it.Webhooks, "Fail", GatekeeperLike.NamespacesMustHaveOwnerLabel())),
+            it => it.Api.PatchAsync(GuardDutyCoverage.Runtime.KubeResources.Namespaces, Ns, null,
+                GuardDutyCoverage.Runtime.KubePatch.Merge(JsonNode.Parse("""{"metadata":{"labels":{"owner":"security-team"}}}""")!)).GetAwaiter().GetResult()),
+        new(ReasonCodes.AgentImageFieldConflict,
+            it =>
+            {
+                ApplyAsAddon(it, force: true);
+                it.Api.PatchAsync(GuardDutyCoverage.Runtime.KubeResources.DaemonSets, "aws-guardduty-agent", Ns,
+                    GuardDutyCoverage.Runtime.KubePatch.StrategicMerge(JsonNode.Parse("""{"spec":{"template":{"spec":{"containers":[{"name":"aws-guardduty-agent","image":"IMAGE"}]}}}}""".Replace("IMAGE", Image.Replace("v1.17.1", "v1.16.0", StringComparison.Ordinal), StringComparison.Ordinal))!),
+                    new GuardDutyCoverage.Runtime.WriteOptions { FieldManager = "kubectl-edit" }).GetAwaiter().GetResult();
+            },
+            // What the catalog recommends: the add-on re-applies with OVERWRITE (a forced apply by its field manager),
+            // and the DaemonSet controller rolls the change out.
+            it =>
+            {
+                ApplyAsAddon(it, force: true);
+                RolledOut(it);
+            }),
     };
 
     [Theory]
@@ -152,6 +162,21 @@ public sealed class CatalogScenarioTests
             s => s.Conditions.Find(ConditionTypes.Ready)?.Status == ConditionStatus.True && s.Findings?.All(f => f.Reason != scenario.Reason) == true,
             what: $"Ready=True without {scenario.Reason}");
         Assert.Equal("Healthy", healed.Local);
+    }
+
+    [Fact]
+    public async Task AgentTooNewForTheClusterVersionRecoversWhenTheAgentIsDowngraded()
+    {
+        // Agent v1.17.1 supports Kubernetes 1.31-1.36 (facts §b); this cluster runs 1.30.
+        await using var it = await OperatorUnderTest.StartAsync(sandboxOptions: new GuardDutyCoverage.Sandbox.SandboxOptions { KubernetesVersion = "v1.30.4" });
+        it.ApplyCoverage();
+        var status = await it.WaitForFindingAsync(ReasonCodes.AddonIncompatibleClusterVersion);
+        Assert.Contains("1.30", status.Findings!.Single(f => f.Reason == ReasonCodes.AddonIncompatibleClusterVersion).Message);
+
+        SetImage(it, Image.Replace("v1.17.1", "v1.16.0", StringComparison.Ordinal));
+        RolledOut(it);
+        var healed = await it.WaitForStatusAsync(s => s.Findings?.All(f => f.Reason != ReasonCodes.AddonIncompatibleClusterVersion) == true, what: "compatible agent");
+        Assert.Equal("v1.16.0", healed.Agent?.Version);
     }
 
     [Fact]
@@ -188,6 +213,51 @@ public sealed class CatalogScenarioTests
         var recovered = await it.WaitForReadyAsync(ConditionStatus.True);
         Assert.Null(recovered.Conditions.Find(ConditionTypes.Stalled));
     }
+
+    /// <summary>What the DaemonSet controller does once a new template is out: observedGeneration catches up.</summary>
+    private static void RolledOut(OperatorUnderTest it)
+    {
+        var ds = it.Sandbox.Cluster.Get("apps/v1", "DaemonSet", Ns, "aws-guardduty-agent")!;
+        var generation = ds["metadata"]!["generation"]!.GetValue<long>();
+        it.Api.PatchStatusAsync(GuardDutyCoverage.Runtime.KubeResources.DaemonSets, "aws-guardduty-agent", Ns,
+            GuardDutyCoverage.Runtime.KubePatch.Merge(new JsonObject { ["status"] = new JsonObject { ["observedGeneration"] = generation } })).GetAwaiter().GetResult();
+    }
+
+    private static void DeleteWebhooks(OperatorUnderTest it)
+    {
+        foreach (var name in new[] { KyvernoLike.ConfigurationName, GatekeeperLike.ConfigurationName })
+        {
+            it.Sandbox.Cluster.Delete("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", null, name);
+        }
+    }
+
+    /// <summary>Server-side apply of the agent DaemonSet as the EKS add-on does it (field manager "eks").</summary>
+    private static void ApplyAsAddon(OperatorUnderTest it, bool force) =>
+        it.Api.PatchAsync(
+            GuardDutyCoverage.Runtime.KubeResources.DaemonSets,
+            "aws-guardduty-agent",
+            Ns,
+            GuardDutyCoverage.Runtime.KubePatch.ApplyYaml($"""
+                apiVersion: apps/v1
+                kind: DaemonSet
+                metadata:
+                  name: aws-guardduty-agent
+                  namespace: {Ns}
+                spec:
+                  selector:
+                    matchLabels:
+                      name: aws-guardduty-agent
+                  template:
+                    metadata:
+                      labels:
+                        name: aws-guardduty-agent
+                    spec:
+                      priorityClassName: aws-guardduty-agent.priorityclass
+                      containers:
+                      - name: aws-guardduty-agent
+                        image: {Image}
+                """, force),
+            new GuardDutyCoverage.Runtime.WriteOptions { FieldManager = "eks" }).GetAwaiter().GetResult();
 
     private static void Apply(OperatorUnderTest it, string yaml) =>
         it.Sandbox.Cluster.LoadYaml(yaml.Replace("IMAGE", Image, StringComparison.Ordinal));

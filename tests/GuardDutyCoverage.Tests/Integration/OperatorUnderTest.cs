@@ -7,6 +7,7 @@ using GuardDutyCoverage.Aws.Model;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Runtime;
 using GuardDutyCoverage.Sandbox;
+using GuardDutyCoverage.Sandbox.Testing;
 using GuardDutyCoverage.Tests.Aws;
 using k8s;
 using Microsoft.Extensions.Logging;
@@ -42,6 +43,11 @@ public sealed class OperatorUnderTest : IAsyncDisposable
     public FakeAws Aws { get; }
 
     public InMemoryLogs Logs { get; } = new();
+
+    /// <summary>An HTTPS admission webhook server for the test, started on first use (Kyverno-/Gatekeeper-like behaviours).</summary>
+    public TestWebhookServer Webhooks => _webhooks ??= TestWebhookServer.StartAsync().GetAwaiter().GetResult();
+
+    private TestWebhookServer? _webhooks;
 
     public Manager? Manager { get; private set; }
 
@@ -265,6 +271,11 @@ public sealed class OperatorUnderTest : IAsyncDisposable
         }
         finally
         {
+            if (_webhooks is not null)
+            {
+                await _webhooks.DisposeAsync();
+            }
+
             await Sandbox.DisposeAsync();
             _stop.Dispose();
             Directory.Delete(_directory, recursive: true);
