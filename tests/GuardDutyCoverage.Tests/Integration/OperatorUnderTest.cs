@@ -126,6 +126,14 @@ public sealed class OperatorUnderTest : IAsyncDisposable
 
     public void Start(OperatorOptions options) => Start(options, leaderElectionNamespace: null);
 
+    /// <summary>Starts the operator authenticated with <paramref name="token"/> (for example a ServiceAccount's, to run with exactly its RBAC).</summary>
+    public void StartAs(string token, OperatorOptions options)
+    {
+        var path = Path.Combine(_directory, "operator-kubeconfig");
+        Sandbox.WriteKubeconfig(path, token);
+        Start(options, leaderElectionNamespace: null, path);
+    }
+
     /// <summary>Starts with leader election in <paramref name="leaseNamespace"/>; the task completes with the exit code.</summary>
     public Task<int> StartWithLeaderElection(string leaseNamespace)
     {
@@ -133,14 +141,14 @@ public sealed class OperatorUnderTest : IAsyncDisposable
         return _run!;
     }
 
-    private void Start(OperatorOptions options, string? leaderElectionNamespace)
+    private void Start(OperatorOptions options, string? leaderElectionNamespace, string? kubeconfig = null)
     {
         var settings = new RunSettings
         {
             LeaderElect = leaderElectionNamespace is not null,
             OperatorNamespace = OperatorNamespace,
             LeaderElectionNamespace = leaderElectionNamespace,
-            Kubernetes = KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath),
+            Kubernetes = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig ?? KubeconfigPath),
             Operator = options,
             MetricsBindAddress = "127.0.0.1:0",
             HealthProbeBindAddress = "127.0.0.1:0",
