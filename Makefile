@@ -35,6 +35,14 @@ manifests: build ## Regenerate the CRD in crds/ from the C# API types.
 	$(CLI) crd > $(CRD)
 	hack/sync-crds.sh
 
+.PHONY: demo
+demo: build ## Show the operator working on the embedded sandbox: no cluster, no AWS account.
+	hack/demo.sh
+
+.PHONY: run
+run: build ## Run the operator against the current kubeconfig context.
+	$(CLI) run --metrics-bind-address :8080 --health-probe-bind-address :8081
+
 .PHONY: test
 test: ## Run unit, integration and e2e tests.
 	$(DOTNET) test GuardDutyCoverage.slnx -c $(CONFIGURATION) --nologo

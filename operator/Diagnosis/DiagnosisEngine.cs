@@ -96,12 +96,39 @@ public static class DiagnosisEngine
         public string Reason => Entry.Reason;
     }
 
+    /// <summary>Pod causes more specific than "not enough replicas" (the generic InsufficientNumberOfReplicas text).</summary>
+    private static readonly HashSet<string> SpecificPodCauses =
+    [
+        ReasonCodes.AgentPodsUnschedulable, ReasonCodes.AgentPodsCrashLooping, ReasonCodes.AgentImagePullFailed,
+    ];
+
     private static List<MergedFinding> Merge(DiagnosisContext context)
     {
         var order = Catalog.Entries.Select((e, i) => (e.Reason, i)).ToDictionary(x => x.Reason, x => x.i, StringComparer.Ordinal);
-        return context.Observations
+        var merged = context.Observations
             .GroupBy(o => o.Reason, StringComparer.Ordinal)
             .Select(g => new MergedFinding(Catalog.Get(g.Key), g.Select(o => o.Source).Distinct().Order().ToList(), g.ToList()))
+            .ToList();
+
+        // GuardDuty or EKS saying only "not the desired number of replicas" while the cluster shows why (a pod that
+        // cannot be scheduled, crash-loops or cannot pull) is the same root cause seen from afar: one finding with
+        // every source, not a second, vaguer one.
+        var generic = merged.FirstOrDefault(f => f.Reason == ReasonCodes.AgentPodsNotReady && !f.Sources.Contains(FindingSource.Local));
+        var specific = merged.Where(f => SpecificPodCauses.Contains(f.Reason) && f.Sources.Contains(FindingSource.Local)).ToList();
+        if (generic is not null && specific.Count > 0)
+        {
+            merged.Remove(generic);
+            foreach (var finding in specific)
+            {
+                merged[merged.IndexOf(finding)] = finding with
+                {
+                    Sources = finding.Sources.Concat(generic.Sources).Distinct().Order().ToList(),
+                    Observations = [.. finding.Observations, .. generic.Observations.Where(o => !finding.Sources.Contains(o.Source))],
+                };
+            }
+        }
+
+        return merged
             .OrderBy(f => f.Entry.Severity)
             .ThenBy(f => f.Sources.Contains(FindingSource.Local) ? 0 : 1)
             .ThenBy(f => order[f.Reason])

@@ -94,7 +94,7 @@ internal static class AgentChecks
         {
             var preemption = PreemptionNote(context, unschedulable[0].Pod);
             context.Add(ReasonCodes.AgentPodsUnschedulable, FindingSource.Local,
-                $"{Count(unschedulable.Count, pods.Count)} cannot be scheduled ({counts}): {Sample(unschedulable)}{preemption}");
+                $"{Count(unschedulable.Count, pods.Count)} cannot be scheduled ({counts}): {Sample(unschedulable).TrimEnd('.')}{preemption}");
         }
 
         if (crashLooping.Count > 0)

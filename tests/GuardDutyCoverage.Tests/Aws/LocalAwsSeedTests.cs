@@ -15,7 +15,7 @@ public sealed class LocalAwsSeedTests
     [Fact]
     public async Task TheDemoSeedIsServedToTheOperatorsClients()
     {
-        var seed = Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "tests", "Sandbox", "demo", "aws-seed.yaml")));
+        var seed = Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "tests", "scenarios", "demo-aws.yaml")));
         Assert.Equal("us-east-1", seed.Region);
         await using var aws = await LocalAws.StartAsync();
         aws.State.RemoveDetector(LocalAws.DetectorId);
@@ -23,7 +23,9 @@ public sealed class LocalAwsSeedTests
 
         var guardDuty = aws.GuardDuty();
         Assert.Equal([LocalAws.DetectorId], await guardDuty.ListAllDetectorsAsync(default));
-        var coverage = Assert.Single(await guardDuty.ListAllCoverageAsync(LocalAws.DetectorId, new ListCoverageRequest(), null, default));
+        var listed = await guardDuty.ListAllCoverageAsync(LocalAws.DetectorId, new ListCoverageRequest(), null, default);
+        Assert.Equal(["dev-eks-2", "prod-eks-1"], listed.Select(r => r.ResourceId!).Order());
+        var coverage = listed.Single(r => r.ResourceId == "prod-eks-1");
         Assert.Equal(("prod-eks-1", "HEALTHY", "111122223333"), (coverage.ResourceId, coverage.CoverageStatus, coverage.AccountId));
         Assert.Equal("v1.17.1-eksbuild.2", coverage.ResourceDetails!.EksClusterDetails!.AddonDetails!.AddonVersion);
         Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), coverage.UpdatedAt);

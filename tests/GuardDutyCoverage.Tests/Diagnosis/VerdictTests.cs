@@ -27,6 +27,28 @@ public sealed class VerdictTests
     }
 
     [Fact]
+    public void GenericReplicaIssuesFromAfarJoinTheSpecificLocalCause()
+    {
+        var builder = new SnapshotBuilder()
+            .GuardDutyIssue(NotReadyIssue)
+            .AddonIssue("InsufficientNumberOfReplicas", "The add-on is unhealthy because it doesn't have the desired number of replicas.");
+        builder.Pods[1] = SnapshotBuilder.WaitingPod("aws-guardduty-agent-b2", "CrashLoopBackOff", restarts: 5, lastExit: 1);
+        builder.Pods[2] = SnapshotBuilder.PendingPod("aws-guardduty-agent-c3", "0/3 nodes are available: 3 Insufficient cpu.");
+        builder.DaemonSet!.Status.NumberAvailable = 1;
+
+        var report = builder.Diagnose();
+
+        Assert.DoesNotContain(report.Findings, f => f.Reason == ReasonCodes.AgentPodsNotReady);
+        foreach (var reason in new[] { ReasonCodes.AgentPodsCrashLooping, ReasonCodes.AgentPodsUnschedulable })
+        {
+            Assert.Equal(["Local", "GuardDuty", "EksAddon"], report.Findings.Single(f => f.Reason == reason).Sources);
+        }
+
+        Assert.Equal(CrossCheckOutcomes.Agree, report.CrossCheck);
+        Assert.DoesNotContain("..", report.Findings.Single(f => f.Reason == ReasonCodes.AgentPodsUnschedulable).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BothUnhealthyWithTheSameCauseAgree()
     {
         var builder = new SnapshotBuilder().GuardDutyIssue(NotReadyIssue);

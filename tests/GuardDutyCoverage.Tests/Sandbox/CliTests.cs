@@ -65,7 +65,7 @@ public sealed class CliTests : IDisposable
               numberReady: 2
             """);
         var kubeconfig = Path.Combine(_directory, "kubeconfig");
-        var awsSeed = Path.Combine(RepoPaths.Root, "tests", "Sandbox", "demo", "aws-seed.yaml");
+        var awsSeed = Path.Combine(RepoPaths.Root, "tests", "scenarios", "demo-aws.yaml");
         using var process = Process.Start(Sandbox("serve", "--kubeconfig", kubeconfig, "--seed", seed, "--aws-seed", awsSeed))!;
         try
         {
