@@ -38,6 +38,17 @@ public static class CommandLine
         {
             return 130;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug or an environment we did not foresee: still one line, with what to do for details.
+            await Console.Error.WriteLineAsync($"error: {e.GetType().Name}: {e.Message} (set GUARDDUTY_COVERAGE_DEBUG=1 for the stack trace, and please report it)");
+            if (Environment.GetEnvironmentVariable("GUARDDUTY_COVERAGE_DEBUG") is { Length: > 0 })
+            {
+                await Console.Error.WriteLineAsync(e.ToString());
+            }
+
+            return CliException.ExitCode;
+        }
     }
 
     private static Command CrdCommand()

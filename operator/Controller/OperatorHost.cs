@@ -161,7 +161,17 @@ public static class OperatorHost
         try
         {
             _ = await client.GetPathAsync("/version", KubeJson.TypeInfo<VersionInfo>(), cancellationToken).ConfigureAwait(false);
-            var resources = await client.GetPathAsync($"/apis/{V1Alpha1GuardDutyCoverage.Group}/{V1Alpha1GuardDutyCoverage.Version}", KubeJson.TypeInfo<V1APIResourceList>(), cancellationToken).ConfigureAwait(false);
+            V1APIResourceList? resources;
+            try
+            {
+                resources = await client.GetPathAsync($"/apis/{V1Alpha1GuardDutyCoverage.Group}/{V1Alpha1GuardDutyCoverage.Version}", KubeJson.TypeInfo<V1APIResourceList>(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubeApiException e) when (e.IsNotFound)
+            {
+                // An unknown group is the API server's plain-text "404 page not found", not a Status.
+                resources = null;
+            }
+
             if (resources?.Resources?.Any(r => r.Name == V1Alpha1GuardDutyCoverage.Plural) != true)
             {
                 throw new PreflightException(

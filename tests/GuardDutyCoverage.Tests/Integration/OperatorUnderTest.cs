@@ -216,7 +216,14 @@ public sealed class OperatorUnderTest : IAsyncDisposable
             if (version != seenVersion)
             {
                 seenVersion = version;
-                last = Coverage(name)?.Status;
+                var node = Sandbox.Cluster.Get(V1Alpha1GuardDutyCoverage.ApiVersionValue, V1Alpha1GuardDutyCoverage.KindName, null, name);
+                last = node?.Deserialize(ApiJsonContext.Default.V1Alpha1GuardDutyCoverage)?.Status;
+                if (last is not null)
+                {
+                    // Every status the operator writes must follow the kstatus rules Flux, Argo CD and kubectl wait read.
+                    Deploy.KStatus.AssertConforms(node!);
+                }
+
                 if (last is not null && condition(last))
                 {
                     return last;
