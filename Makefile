@@ -47,6 +47,10 @@ run: build ## Run the operator against the current kubeconfig context.
 test: ## Run unit, integration and e2e tests.
 	$(DOTNET) test GuardDutyCoverage.slnx -c $(CONFIGURATION) --nologo
 
+.PHONY: bench
+bench: ## Run the performance harness (prints numbers; tests never assert time).
+	$(DOTNET) run --project benchmarks -c $(CONFIGURATION) --nologo
+
 .PHONY: clean
 clean: ## Remove build output.
 	rm -rf $(BIN) operator/bin operator/obj tests/*/bin tests/*/obj
