@@ -156,7 +156,17 @@ public static class OperatorHost
         try
         {
             _ = await client.GetPathAsync("/version", KubeJson.TypeInfo<VersionInfo>(), cancellationToken).ConfigureAwait(false);
-            var resources = await client.GetPathAsync($"/apis/{V1Alpha1GuardDutyCoverage.Group}/{V1Alpha1GuardDutyCoverage.Version}", KubeJson.TypeInfo<V1APIResourceList>(), cancellationToken).ConfigureAwait(false);
+            V1APIResourceList? resources;
+            try
+            {
+                resources = await client.GetPathAsync($"/apis/{V1Alpha1GuardDutyCoverage.Group}/{V1Alpha1GuardDutyCoverage.Version}", KubeJson.TypeInfo<V1APIResourceList>(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubeApiException e) when (e.IsNotFound)
+            {
+                // kube-apiserver answers "404 page not found" for a group/version no CRD serves: the CRD is missing.
+                resources = null;
+            }
+
             if (resources?.Resources?.Any(r => r.Name == V1Alpha1GuardDutyCoverage.Plural) != true)
             {
                 throw new PreflightException(
