@@ -140,6 +140,21 @@ public sealed partial class TroubleshootingDocsTests
     }
 
     [Fact]
+    public void EveryCheckHasARowListingItsReasonCodes()
+    {
+        var section = Page.Sections().Single(s => s.Title == "Conditions");
+        var rows = DocPage.TableRows(section.Lines).Where(r => r.Length == 5).Skip(2).ToList();
+        Assert.Equal(CheckTypes.All.Select(c => $"`{c}`"), rows.Select(r => r[0]));
+        foreach (var row in rows)
+        {
+            var listed = DocPage.CodeSpans(row[4]).ToHashSet(StringComparer.Ordinal);
+            var own = Catalog.Entries.Where(e => $"`{e.Check}`" == row[0]).Select(e => e.Reason);
+            Assert.All(own, reason => Assert.Contains(reason, listed));
+            Assert.All(listed.Where(l => l != "False" && l != "RolloutInProgress"), l => Assert.True(Catalog.Contains(l), $"{row[0]} lists {l}, which is not a reason code"));
+        }
+    }
+
+    [Fact]
     public void CodesBeyondTheSeedCatalogAreMarkedAsProposed()
     {
         var beyond = Catalog.Entries.Where(e => !SeedCatalog.Contains($"`{e.Reason}`", StringComparison.Ordinal)).Select(e => e.Reason).ToList();
