@@ -7,19 +7,31 @@ namespace GuardDutyCoverage.Cli;
 /// <summary>The <c>guardduty-coverage</c> command tree. Exit codes: 0 ok/healthy, 1 unhealthy, 2 usage or runtime error.</summary>
 public static class CommandLine
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => InvokeAsync(Build(), args, Console.Out, Console.Error);
+
+    /// <summary>
+    /// The command tree as shipped. Tests (and the docs tests, which walk it) pass their own clock and AWS clients;
+    /// nothing else differs.
+    /// </summary>
+    internal static RootCommand Build(DiagnoseEnvironment? diagnose = null, CoverageCliServices? coverage = null)
     {
         var root = new RootCommand("GuardDuty Coverage Operator: declare, check and explain GuardDuty EKS Runtime Monitoring coverage.");
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(CrdCommand());
-        root.Subcommands.Add(DiagnoseCommand.Create(LiveDiagnosis.Source));
-        root.Subcommands.Add(CoverageCommands.Create());
+        root.Subcommands.Add(DiagnoseCommand.Create(LiveDiagnosis.Source, diagnose));
+        root.Subcommands.Add(CoverageCommands.Create(coverage));
+        return root;
+    }
+
+    /// <summary>Parses and runs one command line: usage errors and <see cref="CliException"/>s become one <c>error:</c> line.</summary>
+    internal static async Task<int> InvokeAsync(RootCommand root, string[] args, TextWriter output, TextWriter error)
+    {
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
+            foreach (var parseError in parse.Errors)
             {
-                await Console.Error.WriteLineAsync("error: " + error.Message);
+                await error.WriteLineAsync("error: " + parseError.Message);
             }
 
             return 2;
@@ -27,11 +39,11 @@ public static class CommandLine
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error });
         }
         catch (CliException e)
         {
-            await Console.Error.WriteLineAsync("error: " + e.Message);
+            await error.WriteLineAsync("error: " + e.Message);
             return CliException.ExitCode;
         }
         catch (OperationCanceledException)
@@ -54,9 +66,9 @@ public static class CommandLine
     private static Command CrdCommand()
     {
         var command = new Command("crd", "Print the GuardDutyCoverage CustomResourceDefinition generated from the API types.");
-        command.SetAction(_ =>
+        command.SetAction(parse =>
         {
-            Console.Out.Write(YamlJson.Serialize(CrdGenerator.Generate()));
+            parse.InvocationConfiguration.Output.Write(YamlJson.Serialize(CrdGenerator.Generate()));
             return 0;
         });
         return command;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using GuardDutyCoverage.Aws;
 using GuardDutyCoverage.Controller;
+using GuardDutyCoverage.Runtime;
 
 namespace GuardDutyCoverage.Cli;
 
@@ -37,6 +38,14 @@ public static class RunCommand
             if (namespaces.Length == 0)
             {
                 throw new CliException("--agent-namespaces names no namespace");
+            }
+
+            foreach (var address in new[] { metrics, probes })
+            {
+                if (!HttpEndpoint.TryParseBindAddress(parse.GetValue(address), out _, out var addressError))
+                {
+                    throw new CliException($"{address.Name}: {addressError}");
+                }
             }
 
             var concurrency = parse.GetValue(workers);
@@ -81,6 +90,11 @@ public static class RunCommand
             }
             catch (PreflightException e)
             {
+                throw new CliException(e.Message, e);
+            }
+            catch (InvalidOperationException e) when (e.InnerException is IOException)
+            {
+                // The metrics or probe port cannot be bound (in use, not permitted): a setup error, not a crash.
                 throw new CliException(e.Message, e);
             }
         });

@@ -168,7 +168,7 @@ public static class OperatorHost
             }
             catch (KubeApiException e) when (e.IsNotFound)
             {
-                // An unknown group is the API server's plain-text "404 page not found", not a Status.
+                // kube-apiserver answers "404 page not found" for a group/version no CRD serves: the CRD is missing.
                 resources = null;
             }
 

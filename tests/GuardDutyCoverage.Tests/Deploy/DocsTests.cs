@@ -8,9 +8,6 @@ namespace GuardDutyCoverage.Tests.Deploy;
 /// <summary>The deployment docs stay true: their manifests, values and policies are checked against the real things.</summary>
 public sealed partial class DocsTests
 {
-    /// <summary>Pages other engineers write later; links to them are expected to dangle until then.</summary>
-    private static readonly string[] PendingPages = ["cli.md", "troubleshooting.md"];
-
     private static readonly string[] Pages = ["install.md", "aws-access.md", "gitops.md", "rbac.md", "monitoring.md"];
 
     private static readonly string[] RequiredReadActions =
@@ -172,11 +169,6 @@ public sealed partial class DocsTests
             foreach (Match link in RelativeLink().Matches(Read(page)))
             {
                 var target = link.Groups["path"].Value;
-                if (PendingPages.Contains(target))
-                {
-                    continue;
-                }
-
                 Assert.True(File.Exists(Path.Combine(RepoPaths.Root, "docs", target)), $"docs/{page} links to missing {target}");
                 if (link.Groups["anchor"].Success)
                 {
