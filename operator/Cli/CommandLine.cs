@@ -39,7 +39,14 @@ public static class CommandLine
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error });
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                // `run` handles SIGINT/SIGTERM itself and shuts down gracefully; System.CommandLine would cut it short.
+                ProcessTerminationTimeout = null,
+                Output = output,
+                Error = error,
+            });
         }
         catch (CliException e)
         {
@@ -53,10 +60,10 @@ public static class CommandLine
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A bug or an environment we did not foresee: still one line, with what to do for details.
-            await Console.Error.WriteLineAsync($"error: {e.GetType().Name}: {e.Message} (set GUARDDUTY_COVERAGE_DEBUG=1 for the stack trace, and please report it)");
+            await error.WriteLineAsync($"error: {e.GetType().Name}: {e.Message} (set GUARDDUTY_COVERAGE_DEBUG=1 for the stack trace, and please report it)");
             if (Environment.GetEnvironmentVariable("GUARDDUTY_COVERAGE_DEBUG") is { Length: > 0 })
             {
-                await Console.Error.WriteLineAsync(e.ToString());
+                await error.WriteLineAsync(e.ToString());
             }
 
             return CliException.ExitCode;

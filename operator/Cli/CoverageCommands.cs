@@ -329,14 +329,12 @@ public static class CoverageCommands
 
     private static AwsEndpointOverrides ParseEndpoint(string? endpoint)
     {
-        if (string.IsNullOrWhiteSpace(endpoint))
-        {
-            return AwsEndpointOverrides.None;
-        }
-
         try
         {
-            return AwsEndpointOverrides.All(AwsEndpointOverrides.ParseEndpoint(endpoint, "--endpoint-url"));
+            // Like the AWS CLI: --endpoint-url wins, else AWS_ENDPOINT_URL_GUARDDUTY / AWS_ENDPOINT_URL.
+            return string.IsNullOrWhiteSpace(endpoint)
+                ? AwsEndpointOverrides.FromEnvironment()
+                : AwsEndpointOverrides.All(AwsEndpointOverrides.ParseEndpoint(endpoint, "--endpoint-url"));
         }
         catch (AwsConfigurationException e)
         {

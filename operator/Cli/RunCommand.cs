@@ -79,11 +79,14 @@ public static class RunCommand
 
             using var loggers = Logging.Create(parse.GetValue(logLevel)!, parse.GetValue(logFormat)!);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            void Stop(PosixSignalContext context)
             {
                 context.Cancel = true;
                 stop.Cancel();
-            });
+            }
+
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             try
             {
                 return await OperatorHost.RunAsync(settings, loggers, stop.Token).ConfigureAwait(false);
