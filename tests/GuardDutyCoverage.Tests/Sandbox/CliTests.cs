@@ -119,8 +119,10 @@ public sealed class CliTests : IDisposable
             var guardDuty = new GuardDutyClient(new AwsRestJsonClient(
                 awsHttp, new AwsServiceEndpoint(AwsService.GuardDuty, environment["AWS_REGION"], overrides.GuardDuty!), credentials, LocalAws.FastRetry(), TimeProvider.System));
             var detectorId = await DetectorDiscovery.ResolveAsync(guardDuty, null, environment["AWS_REGION"], default);
-            var coverage = Assert.Single(await guardDuty.ListAllCoverageAsync(detectorId, new ListCoverageRequest(), null, default));
-            Assert.Equal(("prod-eks-1", "HEALTHY"), (coverage.ResourceId, coverage.CoverageStatus));
+            var coverage = await guardDuty.ListAllCoverageAsync(detectorId, new ListCoverageRequest(), null, default);
+            Assert.Equal(
+                [("dev-eks-2", "UNHEALTHY"), ("prod-eks-1", "HEALTHY")],
+                coverage.Select(c => (c.ResourceId!, c.CoverageStatus!)).Order());
             var eks = new EksClient(new AwsRestJsonClient(
                 awsHttp, new AwsServiceEndpoint(AwsService.Eks, environment["AWS_REGION"], overrides.Eks!), credentials, LocalAws.FastRetry(), TimeProvider.System));
             Assert.Equal("ACTIVE", (await eks.DescribeAddonAsync("prod-eks-1", "aws-guardduty-agent", default)).Value!.Status);
