@@ -61,28 +61,17 @@ internal static class SdkClientSupport
     }
 }
 
-/// <summary>STS GetCallerIdentity through AWSSDK.SecurityToken.</summary>
-public sealed class StsClient(AwsServiceEndpoint endpoint, AwsCredentialsSource credentials, AwsRetryPolicy retry) : IStsClient, IDisposable
+/// <summary>
+/// An AWSSDK client created on first use: resolving credentials can be slow (web identity, container credentials,
+/// instance metadata) and must not happen at construction; concurrent first calls create it once.
+/// </summary>
+internal sealed class LazySdkClient<TClient>(AwsCredentialsSource credentials, Func<AWSCredentials, TClient> create) : IDisposable
+    where TClient : class, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private AmazonSecurityTokenServiceClient? _client;
+    private TClient? _client;
 
-    public async Task<CallerIdentity> GetCallerIdentityAsync(CancellationToken cancellationToken)
-    {
-        var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
-        var response = await SdkClientSupport.CallAsync(
-            AwsService.Sts, "GetCallerIdentity",
-            () => client.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellationToken), cancellationToken).ConfigureAwait(false);
-        return new CallerIdentity(response.Account, response.Arn, response.UserId);
-    }
-
-    public void Dispose()
-    {
-        _client?.Dispose();
-        _gate.Dispose();
-    }
-
-    private async Task<AmazonSecurityTokenServiceClient> ClientAsync(CancellationToken cancellationToken)
+    public async Task<TClient> GetAsync(CancellationToken cancellationToken)
     {
         if (_client is { } ready)
         {
@@ -93,32 +82,57 @@ public sealed class StsClient(AwsServiceEndpoint endpoint, AwsCredentialsSource 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_client is null)
-            {
-                var config = new AmazonSecurityTokenServiceConfig();
-                SdkClientSupport.Configure(config, endpoint, retry);
-                _client = new AmazonSecurityTokenServiceClient(provider, config);
-            }
-
-            return _client;
+            return _client ??= create(provider);
         }
         finally
         {
             _gate.Release();
         }
     }
+
+    public void Dispose()
+    {
+        _client?.Dispose();
+        _gate.Dispose();
+    }
+}
+
+/// <summary>STS GetCallerIdentity through AWSSDK.SecurityToken.</summary>
+public sealed class StsClient(AwsServiceEndpoint endpoint, AwsCredentialsSource credentials, AwsRetryPolicy retry) : IStsClient, IDisposable
+{
+    private readonly LazySdkClient<AmazonSecurityTokenServiceClient> _client = new(credentials, provider =>
+    {
+        var config = new AmazonSecurityTokenServiceConfig();
+        SdkClientSupport.Configure(config, endpoint, retry);
+        return new AmazonSecurityTokenServiceClient(provider, config);
+    });
+
+    public async Task<CallerIdentity> GetCallerIdentityAsync(CancellationToken cancellationToken)
+    {
+        var client = await _client.GetAsync(cancellationToken).ConfigureAwait(false);
+        var response = await SdkClientSupport.CallAsync(
+            AwsService.Sts, "GetCallerIdentity",
+            () => client.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellationToken), cancellationToken).ConfigureAwait(false);
+        return new CallerIdentity(response.Account, response.Arn, response.UserId);
+    }
+
+    public void Dispose() => _client.Dispose();
 }
 
 /// <summary>EC2 DescribeVpcAttribute and DescribeVpcEndpoints through AWSSDK.EC2.</summary>
 public sealed class Ec2Client(AwsServiceEndpoint endpoint, AwsCredentialsSource credentials, AwsRetryPolicy retry) : IEc2Client, IDisposable
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private AmazonEC2Client? _client;
+    private readonly LazySdkClient<AmazonEC2Client> _client = new(credentials, provider =>
+    {
+        var config = new AmazonEC2Config();
+        SdkClientSupport.Configure(config, endpoint, retry);
+        return new AmazonEC2Client(provider, config);
+    });
 
     public async Task<VpcDnsAttributes> DescribeVpcDnsAttributesAsync(string vpcId, CancellationToken cancellationToken)
     {
         RequestValidation.NotEmpty("DescribeVpcAttribute", "vpcId", vpcId);
-        var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
+        var client = await _client.GetAsync(cancellationToken).ConfigureAwait(false);
         var support = await SdkClientSupport.CallAsync(
             AwsService.Ec2, "DescribeVpcAttribute",
             () => client.DescribeVpcAttributeAsync(new DescribeVpcAttributeRequest { VpcId = vpcId, Attribute = VpcAttributeName.EnableDnsSupport }, cancellationToken),
@@ -134,7 +148,7 @@ public sealed class Ec2Client(AwsServiceEndpoint endpoint, AwsCredentialsSource 
     {
         RequestValidation.NotEmpty("DescribeVpcEndpoints", "vpcId", vpcId);
         RequestValidation.NotEmpty("DescribeVpcEndpoints", "serviceName", serviceName);
-        var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
+        var client = await _client.GetAsync(cancellationToken).ConfigureAwait(false);
         var guard = new PageTokenGuard(AwsService.Ec2.Id, "DescribeVpcEndpoints");
         var all = new List<VpcEndpointInfo>();
         string? token = null;
@@ -171,35 +185,5 @@ public sealed class Ec2Client(AwsServiceEndpoint endpoint, AwsCredentialsSource 
         return all;
     }
 
-    public void Dispose()
-    {
-        _client?.Dispose();
-        _gate.Dispose();
-    }
-
-    private async Task<AmazonEC2Client> ClientAsync(CancellationToken cancellationToken)
-    {
-        if (_client is { } ready)
-        {
-            return ready;
-        }
-
-        var provider = await credentials.GetProviderAsync(cancellationToken).ConfigureAwait(false);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_client is null)
-            {
-                var config = new AmazonEC2Config();
-                SdkClientSupport.Configure(config, endpoint, retry);
-                _client = new AmazonEC2Client(provider, config);
-            }
-
-            return _client;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public void Dispose() => _client.Dispose();
 }

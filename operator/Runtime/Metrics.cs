@@ -214,11 +214,55 @@ public abstract class MetricFamily
     }
 }
 
-/// <summary>A value that only goes up (resets on restart).</summary>
-public sealed class Counter : MetricFamily
+/// <summary>A family of single-value series (counters and gauges): one atomic value per label set.</summary>
+public abstract class ScalarMetric : MetricFamily
 {
     private readonly ConcurrentDictionary<string, (string[] Labels, AtomicDouble Value)> children = new(StringComparer.Ordinal);
 
+    private protected ScalarMetric(string name, string help, string type, string[] labelNames)
+        : base(name, help, type, labelNames)
+    {
+    }
+
+    public double Value(params string[] labelValues) =>
+        children.TryGetValue(LabelKey(LabelNames, labelValues), out var child) ? child.Value.Read() : 0;
+
+    private protected AtomicDouble Child(string[] labelValues)
+    {
+        var key = LabelKey(LabelNames, labelValues);
+        return children.GetOrAdd(key, _ => ([.. labelValues], new AtomicDouble())).Value;
+    }
+
+    /// <summary>
+    /// Drops the series matching <paramref name="match"/> (for example every series of a deleted object), so /metrics
+    /// does not keep reporting things that no longer exist.
+    /// </summary>
+    private protected int RemoveSeriesWhere(Func<IReadOnlyList<string>, bool> match)
+    {
+        var removed = 0;
+        foreach (var (key, child) in children)
+        {
+            if (match(child.Labels) && children.TryRemove(key, out _))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    private protected override void WriteSamples(TextWriter writer)
+    {
+        foreach (var (labels, value) in children.Values.OrderBy(c => string.Join('\u0001', c.Labels), StringComparer.Ordinal))
+        {
+            WriteSample(writer, Name, LabelNames, labels, null, null, value.Read());
+        }
+    }
+}
+
+/// <summary>A value that only goes up (resets on restart).</summary>
+public sealed class Counter : ScalarMetric
+{
     internal Counter(string name, string help, string[] labelNames)
         : base(name, help, "counter", labelNames)
     {
@@ -235,30 +279,11 @@ public sealed class Counter : MetricFamily
 
         Child(labelValues).Add(amount);
     }
-
-    public double Value(params string[] labelValues) =>
-        children.TryGetValue(LabelKey(LabelNames, labelValues), out var child) ? child.Value.Read() : 0;
-
-    private AtomicDouble Child(string[] labelValues)
-    {
-        var key = LabelKey(LabelNames, labelValues);
-        return children.GetOrAdd(key, _ => ([.. labelValues], new AtomicDouble())).Value;
-    }
-
-    private protected override void WriteSamples(TextWriter writer)
-    {
-        foreach (var (labels, value) in children.Values.OrderBy(c => string.Join('\u0001', c.Labels), StringComparer.Ordinal))
-        {
-            WriteSample(writer, Name, LabelNames, labels, null, null, value.Read());
-        }
-    }
 }
 
 /// <summary>A value that goes up and down.</summary>
-public sealed class Gauge : MetricFamily
+public sealed class Gauge : ScalarMetric
 {
-    private readonly ConcurrentDictionary<string, (string[] Labels, AtomicDouble Value)> children = new(StringComparer.Ordinal);
-
     internal Gauge(string name, string help, string[] labelNames)
         : base(name, help, "gauge", labelNames)
     {
@@ -268,40 +293,8 @@ public sealed class Gauge : MetricFamily
 
     public void Add(double amount, params string[] labelValues) => Child(labelValues).Add(amount);
 
-    /// <summary>
-    /// Drops the series matching <paramref name="match"/> (for example every series of a deleted object), so /metrics
-    /// does not keep reporting things that no longer exist.
-    /// </summary>
-    public int RemoveWhere(Func<IReadOnlyList<string>, bool> match)
-    {
-        var removed = 0;
-        foreach (var (key, child) in children)
-        {
-            if (match(child.Labels) && children.TryRemove(key, out _))
-            {
-                removed++;
-            }
-        }
-
-        return removed;
-    }
-
-    public double Value(params string[] labelValues) =>
-        children.TryGetValue(LabelKey(LabelNames, labelValues), out var child) ? child.Value.Read() : 0;
-
-    private AtomicDouble Child(string[] labelValues)
-    {
-        var key = LabelKey(LabelNames, labelValues);
-        return children.GetOrAdd(key, _ => ([.. labelValues], new AtomicDouble())).Value;
-    }
-
-    private protected override void WriteSamples(TextWriter writer)
-    {
-        foreach (var (labels, value) in children.Values.OrderBy(c => string.Join('\u0001', c.Labels), StringComparer.Ordinal))
-        {
-            WriteSample(writer, Name, LabelNames, labels, null, null, value.Read());
-        }
-    }
+    /// <inheritdoc cref="ScalarMetric.RemoveSeriesWhere"/>
+    public int RemoveWhere(Func<IReadOnlyList<string>, bool> match) => RemoveSeriesWhere(match);
 }
 
 /// <summary>Observations counted into cumulative buckets, with their sum and count.</summary>

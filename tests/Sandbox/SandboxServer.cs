@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net;
+using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
-using System.Security.Authentication;
 using GuardDutyCoverage.Sandbox.Authorization;
 using GuardDutyCoverage.Sandbox.Http;
 using GuardDutyCoverage.Sandbox.Resources;

@@ -2,9 +2,9 @@ using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Diagnosis;
 using GuardDutyCoverage.Runtime;
+using Microsoft.Extensions.Time.Testing;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Time.Testing;
 
 namespace GuardDutyCoverage.Tests.Integration;
 

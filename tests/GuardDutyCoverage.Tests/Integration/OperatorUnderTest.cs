@@ -9,8 +9,8 @@ using GuardDutyCoverage.Runtime;
 using GuardDutyCoverage.Sandbox;
 using GuardDutyCoverage.Sandbox.Testing;
 using GuardDutyCoverage.Tests.Aws;
-using k8s;
 using Microsoft.Extensions.Logging;
+using k8s;
 
 namespace GuardDutyCoverage.Tests.Integration;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Sandbox.Authorization;
+using GuardDutyCoverage.Sandbox.Semantics;
 
 namespace GuardDutyCoverage.Sandbox.Admission;
 
@@ -98,7 +99,7 @@ internal static class AdmissionReviews
         var responseUid = JsonRead.String(response["uid"]) ?? "";
         if (responseUid != uid)
         {
-            return (null, new ResponseProblem(false, $"expected response.uid={GoString.Quote(uid)}, got {GoString.Quote(responseUid)}"));
+            return (null, new ResponseProblem(false, $"expected response.uid={GoFormat.Quote(uid)}, got {GoFormat.Quote(responseUid)}"));
         }
 
         var apiVersion = JsonRead.String(review["apiVersion"]) ?? "";
@@ -123,7 +124,7 @@ internal static class AdmissionReviews
 
             if (hasPatchType && string.IsNullOrEmpty(patchType))
             {
-                return (null, new ResponseProblem(false, $"webhook returned invalid response.patchType of {GoString.Quote(patchType ?? "")}"));
+                return (null, new ResponseProblem(false, $"webhook returned invalid response.patchType of {GoFormat.Quote(patchType ?? "")}"));
             }
 
             return (new VerifiedResponse(allowed, result, patch, patchType ?? ""), null);
@@ -148,7 +149,7 @@ internal static class AdmissionReviews
     /// </summary>
     public static JsonObject Rejection(string webhookName, JsonObject? result)
     {
-        var deniedBy = $"admission webhook {GoString.Quote(webhookName)} denied the request";
+        var deniedBy = $"admission webhook {GoFormat.Quote(webhookName)} denied the request";
         var code = JsonRead.Integer(result?["code"]) ?? 0;
         if (code < 400 || code > int.MaxValue)
         {

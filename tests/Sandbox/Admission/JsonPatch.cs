@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Sandbox.Authorization;
+using GuardDutyCoverage.Sandbox.Semantics;
 
 namespace GuardDutyCoverage.Sandbox.Admission;
 
@@ -145,7 +146,7 @@ internal sealed class JsonPatch
                 array.Insert(index, value);
                 break;
             default:
-                throw new JsonPatchException($"add operation does not apply: doc is missing path: {GoString.Quote(path)}: missing value");
+                throw new JsonPatchException($"add operation does not apply: doc is missing path: {GoFormat.Quote(path)}: missing value");
         }
     }
 
@@ -164,7 +165,7 @@ internal sealed class JsonPatch
                 array.RemoveAt(index);
                 return item;
             default:
-                throw new JsonPatchException($"{op} operation does not apply: doc is missing path: {GoString.Quote(path)}: missing value");
+                throw new JsonPatchException($"{op} operation does not apply: doc is missing path: {GoFormat.Quote(path)}: missing value");
         }
     }
 
@@ -201,7 +202,7 @@ internal sealed class JsonPatch
 
         if (pointer[0] != '/')
         {
-            throw new JsonPatchException($"{op} operation does not apply: doc is missing path: {GoString.Quote(pointer)}: missing value");
+            throw new JsonPatchException($"{op} operation does not apply: doc is missing path: {GoFormat.Quote(pointer)}: missing value");
         }
 
         var tokens = pointer[1..].Split('/').Select(t => t.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
@@ -210,7 +211,7 @@ internal sealed class JsonPatch
         {
             if (!TryGet(current, tokens[i], out var next) || next is null)
             {
-                throw new JsonPatchException($"{op} operation does not apply: doc is missing path: {GoString.Quote(pointer)}: missing value");
+                throw new JsonPatchException($"{op} operation does not apply: doc is missing path: {GoFormat.Quote(pointer)}: missing value");
             }
 
             current = next;
@@ -238,7 +239,7 @@ internal sealed class JsonPatch
     {
         if (!int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index > count || (!allowEnd && index == count))
         {
-            throw new JsonPatchException($"{op} operation does not apply: doc is missing path: {GoString.Quote(path)}: invalid index referenced: {token}");
+            throw new JsonPatchException($"{op} operation does not apply: doc is missing path: {GoFormat.Quote(path)}: invalid index referenced: {token}");
         }
 
         return index;

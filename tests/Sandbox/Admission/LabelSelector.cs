@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Sandbox.Authorization;
+using GuardDutyCoverage.Sandbox.Semantics;
 
 namespace GuardDutyCoverage.Sandbox.Admission;
 
@@ -59,12 +60,12 @@ internal sealed class LabelSelector
                     case "Exists" or "DoesNotExist":
                         if (values.Count > 0)
                         {
-                            throw new InvalidLabelSelectorException("values: Invalid value: []string{" + string.Join(", ", values.Select(GoString.Quote)) + "}: values set must be empty for exists and does not exist");
+                            throw new InvalidLabelSelectorException("values: Invalid value: []string{" + string.Join(", ", values.Select(GoFormat.Quote)) + "}: values set must be empty for exists and does not exist");
                         }
 
                         break;
                     default:
-                        throw new InvalidLabelSelectorException($"{GoString.Quote(op)} is not a valid label selector operator");
+                        throw new InvalidLabelSelectorException($"{GoFormat.Quote(op)} is not a valid label selector operator");
                 }
 
                 requirements.Add(new Requirement(key, op, values));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Sandbox.Authorization;
+using GuardDutyCoverage.Sandbox.Semantics;
 
 namespace GuardDutyCoverage.Sandbox.Admission;
 
@@ -182,7 +183,7 @@ public sealed class WebhookAdmissionChain : IAdmissionChain, IAsyncDisposable, I
 
             if (webhook.SideEffects is not ("None" or "NoneOnDryRun"))
             {
-                return new CallResult(current, false, new HookFailure(ApiStatus.BadRequest($"admission webhook {GoString.Quote(webhook.Name)} does not support dry run"), false));
+                return new CallResult(current, false, new HookFailure(ApiStatus.BadRequest($"admission webhook {GoFormat.Quote(webhook.Name)} does not support dry run"), false));
             }
         }
 
@@ -241,12 +242,12 @@ public sealed class WebhookAdmissionChain : IAdmissionChain, IAsyncDisposable, I
 
         if (current is null)
         {
-            return Failed(current, ApiStatus.InternalError($"admission webhook {GoString.Quote(webhook.Name)} attempted to modify the object, which is not supported for this operation"));
+            return Failed(current, ApiStatus.InternalError($"admission webhook {GoFormat.Quote(webhook.Name)} attempted to modify the object, which is not supported for this operation"));
         }
 
         if (response.PatchType != "JSONPatch")
         {
-            return new CallResult(current, false, new HookFailure(ApiStatus.InternalError($"failed calling webhook {GoString.Quote(webhook.Name)}: unsupported patch type {GoString.Quote(response.PatchType)}"), true));
+            return new CallResult(current, false, new HookFailure(ApiStatus.InternalError($"failed calling webhook {GoFormat.Quote(webhook.Name)}: unsupported patch type {GoFormat.Quote(response.PatchType)}"), true));
         }
 
         JsonNode? patched;
@@ -302,7 +303,7 @@ public sealed class WebhookAdmissionChain : IAdmissionChain, IAsyncDisposable, I
             var display = url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + timeout;
             return Uri.TryCreate(display, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps
                 ? (new WebhookEndpoint(uri, display, caBundle, null), null)
-                : (null, $"could not get REST client: parse {GoString.Quote(url)}: invalid URI for request");
+                : (null, $"could not get REST client: parse {GoFormat.Quote(url)}: invalid URI for request");
         }
 
         if (clientConfig?["service"] is JsonObject service)
@@ -314,18 +315,18 @@ public sealed class WebhookAdmissionChain : IAdmissionChain, IAsyncDisposable, I
             var display = $"https://{name}.{ns}.svc:{port}{path}?{timeout}";
             if (!Uri.TryCreate(display, UriKind.Absolute, out var uri))
             {
-                return (null, $"could not get REST client: parse {GoString.Quote(display)}: invalid URI for request");
+                return (null, $"could not get REST client: parse {GoFormat.Quote(display)}: invalid URI for request");
             }
 
             if (cluster.Get("", "services", ns, name) is null)
             {
-                return (null, $"failed to call webhook: Post {GoString.Quote(display)}: service {GoString.Quote(name)} not found");
+                return (null, $"failed to call webhook: Post {GoFormat.Quote(display)}: service {GoFormat.Quote(name)} not found");
             }
 
             var address = options.ServiceResolver?.Invoke(new WebhookServiceReference(ns, name, port, path));
             if (address is null)
             {
-                return (null, $"failed to call webhook: Post {GoString.Quote(display)}: no endpoints available for service {GoString.Quote(name)}");
+                return (null, $"failed to call webhook: Post {GoFormat.Quote(display)}: no endpoints available for service {GoFormat.Quote(name)}");
             }
 
             return (new WebhookEndpoint(uri, display, caBundle, new System.Net.DnsEndPoint(address.Host, address.Port)), null);
@@ -335,7 +336,7 @@ public sealed class WebhookAdmissionChain : IAdmissionChain, IAsyncDisposable, I
     }
 
     private static CallResult CallingError(AdmissionWebhook webhook, string reason) =>
-        new(null, false, new HookFailure(ApiStatus.InternalError($"failed calling webhook {GoString.Quote(webhook.Name)}: {reason}"), true));
+        new(null, false, new HookFailure(ApiStatus.InternalError($"failed calling webhook {GoFormat.Quote(webhook.Name)}: {reason}"), true));
 
     private static CallResult Failed(JsonObject? current, JsonObject status) => new(current, false, new HookFailure(status, false));
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Sandbox.Authorization;
+using GuardDutyCoverage.Sandbox.Semantics;
 
 namespace GuardDutyCoverage.Sandbox.Admission;
 

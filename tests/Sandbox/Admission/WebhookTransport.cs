@@ -10,6 +10,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Sandbox.Authorization;
+using GuardDutyCoverage.Sandbox.Semantics;
 
 namespace GuardDutyCoverage.Sandbox.Admission;
 
@@ -74,11 +75,11 @@ internal sealed class WebhookTransport(TimeProvider timeProvider) : IAsyncDispos
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return TransportResult.Failed($"Post {GoString.Quote(endpoint.DisplayUrl)}: context deadline exceeded");
+            return TransportResult.Failed($"Post {GoFormat.Quote(endpoint.DisplayUrl)}: context deadline exceeded");
         }
         catch (HttpRequestException e)
         {
-            return TransportResult.Failed($"Post {GoString.Quote(endpoint.DisplayUrl)}: {Describe(e, client)}");
+            return TransportResult.Failed($"Post {GoFormat.Quote(endpoint.DisplayUrl)}: {Describe(e, client)}");
         }
         catch (IOException)
         {
@@ -195,7 +196,7 @@ internal sealed class WebhookTransport(TimeProvider timeProvider) : IAsyncDispos
             429 => "the server has received too many requests and has asked us to try again later",
             503 => "the server is currently unable to handle the request",
             504 => "the server was unable to return a response in the time allotted, but may still be processing the request",
-            >= 500 => $"an error on the server ({GoString.Quote(serverMessage)}) has prevented the request from succeeding",
+            >= 500 => $"an error on the server ({GoFormat.Quote(serverMessage)}) has prevented the request from succeeding",
             _ => $"the server responded with the status code {statusCode} but did not return more information",
         };
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using GuardDutyCoverage.Sandbox.Semantics;
 
 namespace GuardDutyCoverage.Sandbox.Authorization;
 
@@ -14,19 +15,19 @@ public static class ForbiddenStatus
     public static string Message(AuthorizationAttributes attributes, string reason = "")
     {
         ArgumentNullException.ThrowIfNull(attributes);
-        var user = GoString.Quote(attributes.User.Name);
+        var user = GoFormat.Quote(attributes.User.Name);
         string message;
         if (!attributes.IsResourceRequest)
         {
-            message = $"User {user} cannot {attributes.Verb} path {GoString.Quote(attributes.Path ?? "")}";
+            message = $"User {user} cannot {attributes.Verb} path {GoFormat.Quote(attributes.Path ?? "")}";
         }
         else
         {
             var resource = string.IsNullOrEmpty(attributes.Subresource) ? attributes.Resource : attributes.Resource + "/" + attributes.Subresource;
             var scope = string.IsNullOrEmpty(attributes.Namespace)
                 ? "at the cluster scope"
-                : "in the namespace " + GoString.Quote(attributes.Namespace);
-            message = $"User {user} cannot {attributes.Verb} resource {GoString.Quote(resource)} in API group {GoString.Quote(attributes.ApiGroup)} {scope}";
+                : "in the namespace " + GoFormat.Quote(attributes.Namespace);
+            message = $"User {user} cannot {attributes.Verb} resource {GoFormat.Quote(resource)} in API group {GoFormat.Quote(attributes.ApiGroup)} {scope}";
         }
 
         message = message.Replace("&", "&amp;", StringComparison.Ordinal)

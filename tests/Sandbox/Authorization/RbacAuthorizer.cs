@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using GuardDutyCoverage.Sandbox.Semantics;
 
 namespace GuardDutyCoverage.Sandbox.Authorization;
 
@@ -85,9 +86,9 @@ public sealed class RbacAuthorizer(IObjectReader cluster) : IAuthorizer
             {
                 var bindingName = JsonRead.Name(binding);
                 var source = bindingNamespace.Length == 0
-                    ? $"ClusterRoleBinding {GoString.Quote(bindingName)}"
-                    : $"RoleBinding {GoString.Quote(bindingName + "/" + bindingNamespace)}";
-                var reason = $"RBAC: allowed by {source} of {roleKind} {GoString.Quote(roleName)} to {DescribeSubject(subject, bindingNamespace)}";
+                    ? $"ClusterRoleBinding {GoFormat.Quote(bindingName)}"
+                    : $"RoleBinding {GoFormat.Quote(bindingName + "/" + bindingNamespace)}";
+                var reason = $"RBAC: allowed by {source} of {roleKind} {GoFormat.Quote(roleName)} to {DescribeSubject(subject, bindingNamespace)}";
                 return new AuthorizationDecision(true, reason);
             }
         }
@@ -104,7 +105,7 @@ public sealed class RbacAuthorizer(IObjectReader cluster) : IAuthorizer
                 var role = cluster.Get(RbacGroup, "roles", bindingNamespace, name);
                 if (role is null)
                 {
-                    error = $"role.rbac.authorization.k8s.io {GoString.Quote(name)} not found";
+                    error = $"role.rbac.authorization.k8s.io {GoFormat.Quote(name)} not found";
                     return [];
                 }
 
@@ -113,13 +114,13 @@ public sealed class RbacAuthorizer(IObjectReader cluster) : IAuthorizer
                 var clusterRole = cluster.Get(RbacGroup, "clusterroles", null, name);
                 if (clusterRole is null)
                 {
-                    error = $"clusterrole.rbac.authorization.k8s.io {GoString.Quote(name)} not found";
+                    error = $"clusterrole.rbac.authorization.k8s.io {GoFormat.Quote(name)} not found";
                     return [];
                 }
 
                 return PolicyRule.ListFrom(clusterRole["rules"]);
             default:
-                error = $"unsupported role reference kind: {GoString.Quote(kind)}";
+                error = $"unsupported role reference kind: {GoFormat.Quote(kind)}";
                 return [];
         }
     }
@@ -167,10 +168,10 @@ public sealed class RbacAuthorizer(IObjectReader cluster) : IAuthorizer
         if (kind == "ServiceAccount")
         {
             var ns = JsonRead.String(subject["namespace"]) is { Length: > 0 } explicitNamespace ? explicitNamespace : bindingNamespace;
-            return $"{kind} {GoString.Quote(name + "/" + ns)}";
+            return $"{kind} {GoFormat.Quote(name + "/" + ns)}";
         }
 
-        return $"{kind} {GoString.Quote(name)}";
+        return $"{kind} {GoFormat.Quote(name)}";
     }
 
     /// <summary>utilerrors.NewAggregate(...).Error(): one message as is, several de-duplicated in brackets.</summary>

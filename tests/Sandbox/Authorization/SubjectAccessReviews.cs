@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using GuardDutyCoverage.Sandbox.Semantics;
 
 namespace GuardDutyCoverage.Sandbox.Authorization;
 
@@ -62,7 +63,7 @@ public static class SubjectAccessReviews
             var ns = JsonRead.String(attributes["namespace"]) ?? "";
             if (ns != requestNamespace)
             {
-                errors.Add(Invalid("spec.resourceAttributes.namespace", GoString.Quote(ns), "must match metadata.namespace"));
+                errors.Add(Invalid("spec.resourceAttributes.namespace", GoFormat.Quote(ns), "must match metadata.namespace"));
             }
         }
 
@@ -183,7 +184,7 @@ public static class SubjectAccessReviews
                 continue;
             }
 
-            errors.Add(Invalid("metadata", GoString.Quote(metadata.ToJsonString()), allowNamespace ? "must be empty except for namespace" : "must be empty"));
+            errors.Add(Invalid("metadata", GoFormat.Quote(metadata.ToJsonString()), allowNamespace ? "must be empty except for namespace" : "must be empty"));
             return;
         }
     }
@@ -211,7 +212,7 @@ public static class SubjectAccessReviews
     }
 
     private static string DescribeNonResource(JsonObject nonResource) =>
-        $"authorization.NonResourceAttributes{{Path:{GoString.Quote(JsonRead.String(nonResource["path"]) ?? "")}, Verb:{GoString.Quote(JsonRead.String(nonResource["verb"]) ?? "")}}}";
+        $"authorization.NonResourceAttributes{{Path:{GoFormat.Quote(JsonRead.String(nonResource["path"]) ?? "")}, Verb:{GoFormat.Quote(JsonRead.String(nonResource["verb"]) ?? "")}}}";
 
     private static FieldError Invalid(string field, string renderedValue, string detail) =>
         new("FieldValueInvalid", field, $"Invalid value: {renderedValue}: {detail}");

@@ -6,7 +6,6 @@ using GuardDutyCoverage.Sandbox.Authorization;
 using GuardDutyCoverage.Sandbox.Json;
 using GuardDutyCoverage.Sandbox.Resources;
 using GuardDutyCoverage.Sandbox.Semantics;
-using ApiStatus = GuardDutyCoverage.Sandbox.Semantics.ApiStatus;
 using GuardDutyCoverage.Sandbox.Storage;
 
 namespace GuardDutyCoverage.Sandbox.Http;
@@ -248,7 +247,7 @@ internal sealed partial class ApiHandler
             return;
         }
 
-        var errors = unknown.Select(path => $"unknown field {GoString.Quote(path)}").ToList();
+        var errors = unknown.Select(path => $"unknown field {GoFormat.Quote(path)}").ToList();
         switch (request.FieldValidation)
         {
             case "Strict":

@@ -32,7 +32,7 @@ public static class ApiStatus
                 ["field"] = c.Field,
             }).ToArray()),
         };
-        return Failure(422, "Invalid", message, details);
+        return Failure(422, message, "Invalid", details);
     }
 
     /// <summary>The <c>field: message</c> text of causes as an aggregate error prints it (duplicates dropped).</summary>
@@ -76,7 +76,7 @@ public static class ApiStatus
                 ["field"] = c.Field,
             }).ToArray()),
         };
-        return Failure(409, "Conflict", message, details);
+        return Failure(409, message, "Conflict", details);
     }
 
     /// <summary>How a conflict names the other manager: <c>"kubectl-edit" using apps/v1</c>, <c>"eks"</c> for an applier.</summary>
@@ -92,38 +92,46 @@ public static class ApiStatus
     }
 
     /// <summary>400 BadRequest with no details.</summary>
-    public static JsonObject BadRequest(string message) => Failure(400, "BadRequest", message, null);
+    public static JsonObject BadRequest(string message) => Failure(400, message, "BadRequest", null);
 
     /// <summary>415 UnsupportedMediaType, what a strategic merge patch of a custom resource gets.</summary>
-    public static JsonObject UnsupportedMediaType(string message) => Failure(415, "UnsupportedMediaType", message, null);
+    public static JsonObject UnsupportedMediaType(string message) => Failure(415, message, "UnsupportedMediaType", null);
 
     /// <summary>422 Invalid without causes, for patches that cannot be applied (lists of lists, retainKeys mismatches).</summary>
-    public static JsonObject UnprocessableEntity(string message) => Failure(422, "Invalid", message, new JsonObject());
+    public static JsonObject UnprocessableEntity(string message) => Failure(422, message, "Invalid", new JsonObject());
 
     /// <summary>500 InternalError: <c>Internal error occurred: message</c> with the message as the single cause.</summary>
     public static JsonObject InternalError(string message) => Failure(
         500,
-        "InternalError",
         "Internal error occurred: " + message,
+        "InternalError",
         new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["message"] = message }) });
 
     /// <summary>
     /// 500 for an error kube-apiserver does not classify (a plain Go error): no reason, no details, the error text as
     /// message, which kubectl prints as <c>Error from server: message</c>.
     /// </summary>
-    public static JsonObject ServerError(string message) => Failure(500, null, message, null);
+    public static JsonObject ServerError(string message) => Failure(500, message, null, null);
 
-    private static JsonObject Failure(int code, string? reason, string message, JsonObject? details)
+    /// <summary>
+    /// metav1.Status of a failure, members in the order kube-apiserver serializes them (kind, apiVersion, metadata,
+    /// status, message, reason, details, code) and empty ones omitted. The one builder every part of the sandbox uses.
+    /// </summary>
+    public static JsonObject Failure(int code, string message, string? reason, JsonObject? details, JsonObject? metadata = null, bool withCode = true)
     {
         var status = new JsonObject
         {
             ["kind"] = "Status",
             ["apiVersion"] = "v1",
-            ["metadata"] = new JsonObject(),
+            ["metadata"] = metadata ?? new JsonObject(),
             ["status"] = "Failure",
-            ["message"] = message,
         };
-        if (reason is not null)
+        if (message.Length > 0)
+        {
+            status["message"] = message;
+        }
+
+        if (!string.IsNullOrEmpty(reason))
         {
             status["reason"] = reason;
         }
@@ -133,8 +141,50 @@ public static class ApiStatus
             status["details"] = details;
         }
 
-        status["code"] = code;
+        if (withCode)
+        {
+            status["code"] = code;
+        }
+
         return status;
+    }
+
+    /// <summary>apierrors.NewNotFound: <c>namespaces "x" not found</c>, details name/group/kind(=resource).</summary>
+    public static JsonObject NotFound(string group, string resource, string name) =>
+        Failure(404, $"{Qualified(group, resource)} {GoFormat.Quote(name)} not found", "NotFound", Details(name, group, resource));
+
+    /// <summary>apierrors.NewForbidden, including its three message shapes.</summary>
+    public static JsonObject Forbidden(string group, string resource, string name, string error)
+    {
+        var message = group.Length == 0 && resource.Length == 0 ? "forbidden: " + error
+            : name.Length == 0 ? $"{Qualified(group, resource)} is forbidden: {error}"
+            : $"{Qualified(group, resource)} {GoFormat.Quote(name)} is forbidden: {error}";
+        return Failure(403, message, "Forbidden", Details(name, group, resource));
+    }
+
+    /// <summary>schema.GroupResource.String(): <c>resource.group</c>, or just the resource for the core group.</summary>
+    public static string Qualified(string group, string resource) => group.Length == 0 ? resource : resource + "." + group;
+
+    /// <summary>metav1.StatusDetails with omitempty members (an all-empty details serializes as <c>{}</c>).</summary>
+    public static JsonObject Details(string? name, string? group, string? kind)
+    {
+        var details = new JsonObject();
+        if (!string.IsNullOrEmpty(name))
+        {
+            details["name"] = name;
+        }
+
+        if (!string.IsNullOrEmpty(group))
+        {
+            details["group"] = group;
+        }
+
+        if (!string.IsNullOrEmpty(kind))
+        {
+            details["kind"] = kind;
+        }
+
+        return details;
     }
 }
 
