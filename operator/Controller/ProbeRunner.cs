@@ -11,8 +11,7 @@ namespace GuardDutyCoverage.Controller;
 public sealed record ProbeResults(
     IReadOnlyList<AccessReviewResult>? AccessReviews,
     DryRunResult? DaemonSetDryRun,
-    DryRunResult? NamespaceDryRun,
-    bool DryRunNotPermitted);
+    DryRunResult? NamespaceDryRun);
 
 /// <summary>
 /// Runs the live probes the diagnosis asks for (<see cref="LiveProbes"/>): SubjectAccessReviews for
@@ -47,7 +46,7 @@ public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger
         }
 
         DryRunResult? daemonSet = null, ns = null;
-        var notPermitted = false;
+        var failed = reviews.Any(r => r.Error is not null);
         foreach (var probe in LiveProbes.DryRuns(target))
         {
             var exists = probe.Resource == "daemonsets" ? objects.AgentDaemonSet is not null : objects.AgentNamespace is not null;
@@ -56,8 +55,8 @@ public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger
                 continue;
             }
 
-            var (result, forbidden) = await DryRunAsync(probe, now, cancellationToken).ConfigureAwait(false);
-            notPermitted |= forbidden;
+            var (result, unanswered) = await DryRunAsync(probe, now, cancellationToken).ConfigureAwait(false);
+            failed |= unanswered;
             if (probe.Resource == "daemonsets")
             {
                 daemonSet = result;
@@ -68,8 +67,8 @@ public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger
             }
         }
 
-        var results = new ProbeResults(reviews, daemonSet, ns, notPermitted);
-        if (reviews.All(r => r.Error is null))
+        var results = new ProbeResults(reviews, daemonSet, ns);
+        if (!failed)
         {
             _cache[key] = new Cached(fingerprint, now, results);
         }
@@ -112,10 +111,17 @@ public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger
             logger.LogWarning("SubjectAccessReview for {Probe} failed: {Error}", probe.Describe(), e.Message);
             return new AccessReviewResult(probe, false, null, e.ServerMessage);
         }
+        catch (Exception e) when (e is HttpRequestException or TimeoutException)
+        {
+            // The API server did not answer: the check is Unknown this time, and the probe is retried next reconcile.
+            logger.LogWarning("SubjectAccessReview for {Probe} failed: {Error}", probe.Describe(), e.Message);
+            return new AccessReviewResult(probe, false, null, e.Message);
+        }
     }
 
     /// <summary>A dry-run PATCH that only sets an annotation: admission sees an UPDATE of the object as it is.</summary>
-    private async Task<(DryRunResult? Result, bool Forbidden)> DryRunAsync(DryRunProbe probe, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <returns>The result (null: not run or no admission decision), and whether the API server failed to answer.</returns>
+    private async Task<(DryRunResult? Result, bool Failed)> DryRunAsync(DryRunProbe probe, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var patch = KubePatch.Merge(new JsonObject
         {
@@ -146,11 +152,17 @@ public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger
         {
             // The operator itself may not patch (the dry-run RBAC is opt-in): not a finding about the cluster.
             logger.LogDebug("dry-run of {Probe} not permitted: {Error}", probe.Name, e.ServerMessage);
-            return (null, true);
+            return (null, false);
         }
         catch (KubeApiException e)
         {
             return (DryRunResult.Rejected(probe, (int)e.StatusCode, e.ServerMessage, e.Reason), false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutException)
+        {
+            // No admission decision was made: leave the check to static analysis this time.
+            logger.LogWarning("dry-run of {Probe} failed: {Error}", probe.Name, e.Message);
+            return (null, true);
         }
     }
 
