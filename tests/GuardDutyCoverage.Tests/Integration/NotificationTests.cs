@@ -62,7 +62,7 @@ public sealed class NotificationTests
             apiVersion: v1
             kind: Secret
             metadata: {"{"}name: coverage-webhook, namespace: {OperatorUnderTest.OperatorNamespace}{"}"}
-            data: {"{"}url: "{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(receiver.Url))}"{"}"}
+            stringData: {"{"}url: "{receiver.Url}"{"}"}
             """);
         it.ApplyCoverage(spec: s => s["notify"] = new JsonObject { ["webhookSecretRef"] = new JsonObject { ["name"] = "coverage-webhook" } });
 

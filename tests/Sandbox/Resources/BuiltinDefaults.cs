@@ -35,6 +35,19 @@ internal static class BuiltinDefaults
                 break;
             case ("", "secrets"):
                 obj.TryAdd("type", "Opaque");
+
+                // v1 → internal conversion: stringData is write-only; its entries (base64-encoded) win over data's.
+                if (obj["stringData"] is JsonObject stringData)
+                {
+                    var data = Child(obj, "data");
+                    foreach (var (key, value) in stringData)
+                    {
+                        data[key] = System.Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value?.GetValue<string>() ?? ""));
+                    }
+
+                    obj.Remove("stringData");
+                }
+
                 break;
             case ("apps", "daemonsets"):
                 var dsSpec = Child(obj, "spec");
