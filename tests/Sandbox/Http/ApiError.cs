@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Sandbox.Resources;
+using GuardDutyCoverage.Sandbox.Semantics;
 
 namespace GuardDutyCoverage.Sandbox.Http;
 
@@ -17,58 +18,10 @@ internal sealed class ApiException(int code, JsonObject status, IReadOnlyDiction
 /// <summary>Status bodies worded exactly as kube-apiserver words them (k8s.io/apimachinery/pkg/api/errors).</summary>
 internal static class ApiErrors
 {
-    public static JsonObject Status(int code, string? reason, string message, JsonObject? details, bool withCode = true)
-    {
-        var status = new JsonObject
-        {
-            ["kind"] = "Status",
-            ["apiVersion"] = "v1",
-            ["metadata"] = new JsonObject(),
-            ["status"] = "Failure",
-        };
-        if (message.Length > 0)
-        {
-            status["message"] = message;
-        }
+    public static JsonObject Status(int code, string? reason, string message, JsonObject? details, bool withCode = true) =>
+        ApiStatus.Failure(code, message, reason, details, withCode: withCode);
 
-        if (!string.IsNullOrEmpty(reason))
-        {
-            status["reason"] = reason;
-        }
-
-        if (details is not null)
-        {
-            status["details"] = details;
-        }
-
-        if (withCode)
-        {
-            status["code"] = code;
-        }
-
-        return status;
-    }
-
-    public static JsonObject Details(string? name, string? group, string? kind)
-    {
-        var details = new JsonObject();
-        if (!string.IsNullOrEmpty(name))
-        {
-            details["name"] = name;
-        }
-
-        if (!string.IsNullOrEmpty(group))
-        {
-            details["group"] = group;
-        }
-
-        if (!string.IsNullOrEmpty(kind))
-        {
-            details["kind"] = kind;
-        }
-
-        return details;
-    }
+    public static JsonObject Details(string? name, string? group, string? kind) => ApiStatus.Details(name, group, kind);
 
     public static ApiException NotFound(ServedResource resource, string name) => NotFound(resource.Group, resource.Resource, name);
 
