@@ -125,8 +125,10 @@ public sealed record AdmissionRequestContext(
 /// <summary>
 /// The result of admission: allowed (possibly with a mutated object), or denied with the HTTP status code and the
 /// complete Status body the server must return (for example 403 with no reason, per k8s-golden 53-56).
+/// <paramref name="Warnings"/> become <c>Warning</c> headers of the response, denied or not (Pod Security's
+/// <c>would violate PodSecurity ...</c>, k8s-golden 100, 102, 106).
 /// </summary>
-public sealed record AdmissionOutcome(bool Allowed, JsonObject? MutatedObject, int StatusCode, JsonObject? Status);
+public sealed record AdmissionOutcome(bool Allowed, JsonObject? MutatedObject, int StatusCode, JsonObject? Status, IReadOnlyList<string>? Warnings = null);
 
 public interface IAdmissionChain
 {

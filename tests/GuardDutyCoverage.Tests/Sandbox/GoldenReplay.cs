@@ -58,8 +58,9 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         return Directory.GetFiles(directory, "*.json")
             .Select(Path.GetFileName)
             .Where(f => NumberPrefix().IsMatch(f!))
-            .Order(StringComparer.Ordinal)
-            .Select(f => new GoldenExchange(int.Parse(f![..2], CultureInfo.InvariantCulture), f, (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(directory, f)))!))
+            .Select(f => (Number: int.Parse(f![..f!.IndexOf('-', StringComparison.Ordinal)], CultureInfo.InvariantCulture), File: f!))
+            .OrderBy(f => f.Number) // numbers go past 99: by the numeric prefix, not by name
+            .Select(f => new GoldenExchange(f.Number, f.File, (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(directory, f.File)))!))
             .ToList();
     }
 
@@ -108,7 +109,7 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
 
     private async Task RunExchangeAsync(GoldenExchange exchange)
     {
-        if (exchange.Number >= 79 && !_kubectlStateReady)
+        if (exchange.Number is >= 79 and <= 81 && !_kubectlStateReady)
         {
             _results.Add(new GoldenResult(exchange.Number, exchange.Name, "SKIP", "needs kubectl on PATH for the state of the kubectl traces 69-71", []));
             return;
@@ -121,7 +122,7 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         }
 
         await BeforeAsync(exchange.Number);
-        var (status, contentType, body) = exchange.IsWatch ? await WatchAsync(exchange) : await SendAsync(exchange);
+        var (status, contentType, body, warning) = exchange.IsWatch ? await WatchAsync(exchange) : await SendAsync(exchange);
         var expected = Recorded(exchange.Response["body"]);
         Learn(expected, body);
         var differences = new List<string>();
@@ -135,6 +136,13 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         if (!SameMediaType(expectedType, contentType))
         {
             differences.Add($"Content-Type: expected {expectedType}, got {contentType}");
+        }
+
+        // From 96 on the recordings keep the Warning header where the server sent one (README), so its absence counts too.
+        var expectedWarning = exchange.Response["headers"]?["Warning"]?.GetValue<string>();
+        if ((expectedWarning is not null || exchange.Number >= 96) && expectedWarning != warning)
+        {
+            differences.Add($"Warning: expected {expectedWarning ?? "none"}, got {warning ?? "none"}");
         }
 
         var sortItems = exchange.Number is 37 or 81;
@@ -235,6 +243,22 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
 
                 _sandbox.Faults.CompactStorage();
                 break;
+            case 96:
+                // 96-115 were recorded in another session (2026-12-05) on a server where amazon-guardduty did not exist
+                // and no webhook was configured: remove what 38-59 left.
+                _time.SetUtcNow(new DateTimeOffset(2026, 12, 5, 20, 20, 32, TimeSpan.Zero));
+                await Check(_http.DeleteAsync("apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/kyverno-resource-validating-webhook-cfg"));
+                await Check(_http.DeleteAsync("api/v1/namespaces/amazon-guardduty"));
+                break;
+            case 97:
+                // No kube-controller-manager: the namespace's default ServiceAccount, which the ServiceAccount admission
+                // plugin looks up for every pod, was created by hand (102's pod mounts its token).
+                await Check(_http.PostAsync("api/v1/namespaces/amazon-guardduty/serviceaccounts", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default" } }));
+                break;
+            case 100:
+                // The title of 100: "With pod-security.kubernetes.io/warn=restricted added" (101's response shows the label).
+                await Check(_http.PatchAsync("api/v1/namespaces/amazon-guardduty", JsonNode.Parse("""{"metadata":{"labels":{"pod-security.kubernetes.io/warn":"restricted"}}}""")!));
+                break;
             case 80:
                 // "after creating zeta, alpha, mid in that order".
                 foreach (var name in new[] { "zeta", "alpha", "mid" })
@@ -269,7 +293,7 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         }
     }
 
-    private async Task<(int Status, string ContentType, JsonNode? Body)> SendAsync(GoldenExchange exchange)
+    private async Task<(int Status, string ContentType, JsonNode? Body, string? Warning)> SendAsync(GoldenExchange exchange)
     {
         var request = exchange.Request;
         var path = (string)request["path"]! + Query(request);
@@ -283,10 +307,10 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         };
         var response = await _http.SendAsync(new HttpMethod(exchange.Method), path, body, contentType, accept);
         JsonNode? parsed = response.ContentType.StartsWith("application/json", StringComparison.Ordinal) ? response.Json : JsonValue.Create(response.Text);
-        return (response.Status, response.ContentType, parsed);
+        return (response.Status, response.ContentType, parsed, response.Headers.GetValueOrDefault("Warning"));
     }
 
-    private async Task<(int Status, string ContentType, JsonNode? Body)> WatchAsync(GoldenExchange exchange)
+    private async Task<(int Status, string ContentType, JsonNode? Body, string? Warning)> WatchAsync(GoldenExchange exchange)
     {
         var path = (string)exchange.Request["path"]! + Query(exchange.Request);
         await using var watch = await _http.WatchAsync(path);
@@ -322,7 +346,7 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
                 break;
         }
 
-        return (watch.Status, watch.ContentType, new JsonArray(events.Select(e => (JsonNode?)e).ToArray()));
+        return (watch.Status, watch.ContentType, new JsonArray(events.Select(e => (JsonNode?)e).ToArray()), null);
     }
 
     private string Query(JsonObject request)
@@ -336,6 +360,12 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         foreach (var (key, value) in query)
         {
             var text = value!.GetValue<string>();
+            if (text.Contains('%', StringComparison.Ordinal))
+            {
+                // 115 recorded its fieldSelector as it was written into the URL, already escaped.
+                text = Uri.UnescapeDataString(text);
+            }
+
             if (key == "resourceVersion")
             {
                 text = MapRv(text);
@@ -501,6 +531,10 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
                             case "lastTransitionTime" when topKind == "CustomResourceDefinition":
                                 obj[key] = "<time>";
                                 break;
+                            case "name" when KubeApiAccessVolume().IsMatch(text):
+                                // The ServiceAccount plugin names the token volume with a random suffix (102, 104).
+                                obj[key] = "kube-api-access-<suffix>";
+                                break;
                             case "serverAddress":
                                 obj[key] = Regex.Replace(text, @":\d+$", ":<port>");
                                 break;
@@ -617,6 +651,9 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"^\d\d-.*\.json$")]
+    [GeneratedRegex(@"^kube-api-access-[a-z0-9]{5}$")]
+    private static partial Regex KubeApiAccessVolume();
+
+    [GeneratedRegex(@"^\d+-.*\.json$")]
     private static partial Regex NumberPrefix();
 }

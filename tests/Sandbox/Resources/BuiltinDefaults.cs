@@ -31,7 +31,53 @@ internal static class BuiltinDefaults
 
                 break;
             case ("", "pods"):
-                DefaultPodSpec(Child(obj, "spec"));
+                var podSpec = Child(obj, "spec");
+                DefaultPodSpec(podSpec);
+
+                // SetDefaults_Pod (pods only, not templates): service links on, requests default to limits.
+                podSpec.TryAdd("enableServiceLinks", true);
+                foreach (var list in new[] { "initContainers", "containers" })
+                {
+                    foreach (var container in (podSpec[list] as JsonArray ?? []).OfType<JsonObject>())
+                    {
+                        if (container["resources"]?["limits"] is JsonObject { Count: > 0 } limits)
+                        {
+                            var requests = Child((JsonObject)container["resources"]!, "requests");
+                            foreach (var (resourceName, quantity) in limits)
+                            {
+                                requests.TryAdd(resourceName, quantity?.DeepClone());
+                            }
+                        }
+                    }
+                }
+
+                break;
+            case ("", "limitranges"):
+                foreach (var item in (obj["spec"]?["limits"] as JsonArray ?? []).OfType<JsonObject>())
+                {
+                    DefaultLimitRangeItem(item);
+                }
+
+                break;
+            case ("networking.k8s.io", "networkpolicies"):
+                var policySpec = Child(obj, "spec");
+                foreach (var direction in new[] { "ingress", "egress" })
+                {
+                    foreach (var rule in (policySpec[direction] as JsonArray ?? []).OfType<JsonObject>())
+                    {
+                        foreach (var port in (rule["ports"] as JsonArray ?? []).OfType<JsonObject>())
+                        {
+                            port.TryAdd("protocol", "TCP");
+                        }
+                    }
+                }
+
+                // Any policy without policyTypes implies Ingress, and Egress when it has egress rules.
+                if (policySpec["policyTypes"] is not JsonArray { Count: > 0 })
+                {
+                    policySpec["policyTypes"] = policySpec["egress"] is JsonArray { Count: > 0 } ? new JsonArray("Ingress", "Egress") : new JsonArray("Ingress");
+                }
+
                 break;
             case ("", "secrets"):
                 obj.TryAdd("type", "Opaque");
@@ -171,6 +217,8 @@ internal static class BuiltinDefaults
                 };
                 break;
             case ("apps", "deployments"):
+            case ("", "resourcequotas"):
+            case ("networking.k8s.io", "networkpolicies"):
                 obj["status"] = new JsonObject();
                 break;
             case ("apiextensions.k8s.io", "customresourcedefinitions"):
@@ -252,6 +300,22 @@ internal static class BuiltinDefaults
             }
         }
 
+        // v1 conversion: the deprecated serviceAccount always mirrors serviceAccountName (k8s-golden 98).
+        if (string.IsNullOrEmpty(JsonUtil.GetString(podSpec, "serviceAccountName")) && JsonUtil.GetString(podSpec, "serviceAccount") is { Length: > 0 } deprecated)
+        {
+            podSpec["serviceAccountName"] = deprecated;
+        }
+
+        if (JsonUtil.GetString(podSpec, "serviceAccountName") is { Length: > 0 } serviceAccount)
+        {
+            podSpec["serviceAccount"] = serviceAccount;
+        }
+
+        foreach (var volume in (podSpec["volumes"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            DefaultVolume(volume);
+        }
+
         podSpec.TryAdd("restartPolicy", "Always");
         podSpec.TryAdd("terminationGracePeriodSeconds", 30);
         podSpec.TryAdd("dnsPolicy", "ClusterFirst");
@@ -276,6 +340,70 @@ internal static class BuiltinDefaults
         foreach (var port in (container["ports"] as JsonArray ?? []).OfType<JsonObject>())
         {
             port.TryAdd("protocol", "TCP");
+        }
+    }
+
+    /// <summary>SetDefaults of the volume sources: hostPath type "" (unset), file modes 0644, downward API fields in v1.</summary>
+    private static void DefaultVolume(JsonObject volume)
+    {
+        if (volume["hostPath"] is JsonObject hostPath)
+        {
+            hostPath.TryAdd("type", string.Empty);
+        }
+
+        foreach (var source in new[] { "secret", "configMap", "downwardAPI", "projected" })
+        {
+            if (volume[source] is JsonObject sourceObject)
+            {
+                sourceObject.TryAdd("defaultMode", 420);
+            }
+        }
+
+        foreach (var item in (volume["downwardAPI"]?["items"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (item["fieldRef"] is JsonObject fieldRef)
+            {
+                fieldRef.TryAdd("apiVersion", "v1");
+            }
+        }
+    }
+
+    /// <summary>
+    /// SetDefaults_LimitRangeItem for Container items (k8s-golden 107): a missing default limit is the max, a missing
+    /// default request is the default limit, else the min.
+    /// </summary>
+    public static void DefaultLimitRangeItem(JsonObject item)
+    {
+        if (JsonUtil.GetString(item, "type") != "Container")
+        {
+            return;
+        }
+
+        var defaults = item["default"] as JsonObject ?? [];
+        var defaultRequests = item["defaultRequest"] as JsonObject ?? [];
+        foreach (var (name, value) in item["max"] as JsonObject ?? [])
+        {
+            defaults.TryAdd(name, value?.DeepClone());
+        }
+
+        foreach (var (name, value) in defaults)
+        {
+            defaultRequests.TryAdd(name, value?.DeepClone());
+        }
+
+        foreach (var (name, value) in item["min"] as JsonObject ?? [])
+        {
+            defaultRequests.TryAdd(name, value?.DeepClone());
+        }
+
+        if (defaults.Count > 0 && defaults.Parent is null)
+        {
+            item["default"] = defaults;
+        }
+
+        if (defaultRequests.Count > 0 && defaultRequests.Parent is null)
+        {
+            item["defaultRequest"] = defaultRequests;
         }
     }
 

@@ -34,6 +34,12 @@ public static class BuiltinObjects
             if (obj.TryGetPropertyValue(field.Name, out var value))
             {
                 Normalize(value, field.Type);
+                if (CanonicalQuantity(value, field.Type) is { } canonical)
+                {
+                    obj[field.Name] = canonical;
+                    value = obj[field.Name];
+                }
+
                 var omit = field.Presence switch
                 {
                     Presence.OmitEmpty => IsEmpty(value, field.Type),
@@ -69,6 +75,14 @@ public static class BuiltinObjects
                     Normalize(member, map.ElementType!);
                 }
 
+                foreach (var key in obj.Select(p => p.Key).ToList())
+                {
+                    if (CanonicalQuantity(obj[key], map.ElementType!) is { } canonical)
+                    {
+                        obj[key] = canonical;
+                    }
+                }
+
                 break;
             case ListSchema list when value is JsonArray array:
                 foreach (var item in array)
@@ -78,6 +92,19 @@ public static class BuiltinObjects
 
                 break;
         }
+    }
+
+    /// <summary>A quantity in Go's canonical form when <paramref name="value"/> is one and not already canonical; else null.</summary>
+    private static string? CanonicalQuantity(JsonNode? value, SchemaNode type)
+    {
+        if (type is not ScalarSchema { IsQuantity: true } || value is not JsonValue scalar)
+        {
+            return null;
+        }
+
+        var text = JsonValues.KindOf(scalar) == JsonKind.String ? JsonValues.AsString(scalar) : scalar.ToJsonString();
+        var canonical = Quantity.Canonical(text);
+        return JsonValues.KindOf(scalar) == JsonKind.String && canonical == text ? null : canonical;
     }
 
     /// <summary>Go's omitempty test: zero scalars, empty maps and slices; structs are never empty.</summary>

@@ -24,7 +24,7 @@ internal static class BuiltinSchemas
     /// <summary>intstr.IntOrString: its zero value is the integer 0.</summary>
     private static readonly ScalarSchema IntOrString = new(JsonValue.Create(0));
 
-    private static readonly ScalarSchema Quantity = new(JsonValue.Create("0"));
+    private static readonly ScalarSchema Quantity = new(JsonValue.Create("0"), isQuantity: true);
     private static readonly ScalarSchema Bytes = new(null);
 
     private static readonly MapSchema StringMap = new([], Str, atomic: false);
@@ -384,6 +384,32 @@ internal static class BuiltinSchemas
         Always("deprecatedLastTimestamp", Time),
         F("deprecatedCount", Int));
 
+    private static readonly MapSchema ResourceQuota = Kind(
+        Always("spec", Struct(
+            F("hard", ResourceList),
+            Atomic("scopes"),
+            P("scopeSelector", Struct(Atomic("matchExpressions"))))),
+        Always("status", Struct(F("hard", ResourceList), F("used", ResourceList))));
+
+    private static readonly MapSchema LimitRange = Kind(
+        Always("spec", Struct(new FieldSchema("limits", new ListSchema(Struct(
+            Always("type", Str),
+            F("max", ResourceList),
+            F("min", ResourceList),
+            F("default", ResourceList),
+            F("defaultRequest", ResourceList),
+            F("maxLimitRequestRatio", ResourceList)), ListType.Atomic), Presence.Always))));
+
+    /// <summary>networking.k8s.io/v1 NetworkPolicy of v1.24: rules and policyTypes atomic lists, an (always written) status.</summary>
+    private static readonly MapSchema NetworkPolicy = Kind(
+        Always("spec", Struct(
+            Always("podSelector", LabelSelector),
+            Atomic("ingress"),
+            Atomic("egress"),
+            Atomic("policyTypes"))),
+        Always("status", Struct(Conditions(Struct(
+            Always("type", Str), Always("status", Str), F("observedGeneration", Int), Always("lastTransitionTime", Time), Always("reason", Str), Always("message", Str))))));
+
     private static readonly MapSchema PriorityClass = Kind(
         Always("value", Int), F("globalDefault", Bool), F("description", Str), P("preemptionPolicy", Str));
 
@@ -466,6 +492,9 @@ internal static class BuiltinSchemas
         [("", "ConfigMap")] = ConfigMap,
         [("", "Secret")] = Secret,
         [("", "Event")] = CoreEvent,
+        [("", "ResourceQuota")] = ResourceQuota,
+        [("", "LimitRange")] = LimitRange,
+        [("networking.k8s.io", "NetworkPolicy")] = NetworkPolicy,
         [("events.k8s.io", "Event")] = EventsEvent,
         [("apps", "DaemonSet")] = DaemonSet,
         [("apps", "Deployment")] = Deployment,

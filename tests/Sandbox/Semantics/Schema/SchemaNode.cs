@@ -10,9 +10,12 @@ namespace GuardDutyCoverage.Sandbox.Semantics;
 internal abstract class SchemaNode;
 
 /// <summary>A leaf value. <see cref="Zero"/> is what Go serializes for the zero value of a non-omitempty field.</summary>
-internal sealed class ScalarSchema(JsonNode? zero) : SchemaNode
+internal sealed class ScalarSchema(JsonNode? zero, bool isQuantity = false) : SchemaNode
 {
     public JsonNode? Zero { get; } = zero;
+
+    /// <summary>A resource.Quantity: Go writes it back in canonical form (<see cref="Semantics.Quantity"/>).</summary>
+    public bool IsQuantity { get; } = isQuantity;
 }
 
 /// <summary>
