@@ -11,7 +11,7 @@ namespace GuardDutyCoverage.Sandbox;
 /// The sandbox's cluster state for tests: seed, read and remove objects directly (no admission, no validation), with
 /// the same watch events and resourceVersions as API requests produce. CRDs written here are established at once.
 /// </summary>
-public sealed class SandboxCluster : IObjectReader
+public sealed class SandboxCluster : IObjectReader, IObjectWriter
 {
     private static readonly string[] TopLevelOrder = ["kind", "apiVersion", "metadata"];
 
@@ -38,6 +38,9 @@ public sealed class SandboxCluster : IObjectReader
     internal TimeProvider Time { get; }
 
     internal IFieldManager? FieldManager { get; }
+
+    /// <summary>Emulate kube-controller-manager's serviceaccount controller: a new namespace gets its <c>default</c> ServiceAccount.</summary>
+    internal bool ServiceAccountController { get; set; }
 
     /// <summary>The latest resourceVersion, as a string like on the wire.</summary>
     public string ResourceVersion => Store.CurrentRv.ToString(CultureInfo.InvariantCulture);
@@ -99,7 +102,7 @@ public sealed class SandboxCluster : IObjectReader
             stored = EstablishCrd(stored);
         }
 
-        Committed(resource);
+        Committed(resource, stored);
         return stored;
     }
 
@@ -274,11 +277,25 @@ public sealed class SandboxCluster : IObjectReader
     /// What the controllers of kube-controller-manager the sandbox emulates do after a write: the ClusterRole
     /// aggregation controller re-aggregates after any ClusterRole changed (<see cref="ClusterRoleAggregator"/>).
     /// </summary>
-    internal void Committed(ServedResource resource)
+    internal void Committed(ServedResource resource, JsonObject? written = null)
     {
         if (resource.Group == RbacAuthorizer.RbacGroup && resource.Resource == "clusterroles")
         {
             AggregateClusterRoles();
+        }
+
+        if (ServiceAccountController && written is not null && resource.Group.Length == 0 && resource.Resource == "namespaces"
+            && JsonUtil.GetString(written, "metadata", "name") is { } ns && written["metadata"]?["deletionTimestamp"] is null
+            && Get("v1", "ServiceAccount", ns, "default") is null)
+        {
+            // The serviceaccount controller: every namespace has a "default" account (the ServiceAccount admission
+            // plugin refuses pods whose account does not exist).
+            Upsert(new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "ServiceAccount",
+                ["metadata"] = new JsonObject { ["name"] = "default", ["namespace"] = ns },
+            });
         }
     }
 

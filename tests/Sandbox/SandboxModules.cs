@@ -18,6 +18,17 @@ public static class SandboxModules
     /// (<see cref="WebhookAdmissionChain"/>); webhooks referenced through a Service are reached at the loopback address
     /// of its Endpoints (<see cref="EndpointsServiceResolver"/>).
     /// </summary>
+    /// <summary>
+    /// kube-apiserver's admission as a cluster has it (<see cref="BuiltinAdmissionChain"/>): LimitRanger,
+    /// ServiceAccount, TaintNodesByCondition, Priority, DefaultTolerationSeconds, PodSecurity and ResourceQuota
+    /// around the webhooks of <see cref="Webhooks"/>. Quota usage is written back through the context's writer.
+    /// </summary>
+    public static IAdmissionChain DefaultAdmission(SandboxModuleContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new BuiltinAdmissionChain(Webhooks(context), context.Writer);
+    }
+
     public static IAdmissionChain Webhooks(SandboxModuleContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

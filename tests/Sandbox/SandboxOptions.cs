@@ -75,11 +75,20 @@ public sealed class SandboxOptions
     public Func<SandboxModuleContext, IAuthorizer>? Authorizer { get; init; } = SandboxModules.Rbac;
 
     /// <summary>
-    /// Builds the admission chain of writes. Default: <see cref="SandboxModules.Webhooks"/> (the stored
-    /// Mutating/ValidatingWebhookConfigurations, called over HTTPS; Service references reach loopback Endpoints). The
-    /// server disposes what the factory returns when it is disposable. Null: no admission.
+    /// Builds the admission chain of writes. Default: <see cref="SandboxModules.DefaultAdmission"/> (the built-in
+    /// plugins LimitRanger, ServiceAccount, TaintNodesByCondition, Priority, DefaultTolerationSeconds, PodSecurity,
+    /// ResourceQuota around the stored Mutating/ValidatingWebhookConfigurations, called over HTTPS; Service references
+    /// reach loopback Endpoints). <see cref="SandboxModules.Webhooks"/> is the webhooks alone. The server disposes what
+    /// the factory returns when it is disposable. Null: no admission.
     /// </summary>
-    public Func<SandboxModuleContext, IAdmissionChain>? Admission { get; init; } = SandboxModules.Webhooks;
+    public Func<SandboxModuleContext, IAdmissionChain>? Admission { get; init; } = SandboxModules.DefaultAdmission;
+
+    /// <summary>
+    /// Emulate kube-controller-manager's serviceaccount controller: every namespace (the bootstrap ones included) gets
+    /// a <c>default</c> ServiceAccount when created, so pods pass the ServiceAccount admission plugin. False is a bare
+    /// API server like the one k8s-golden was recorded on: pods need their ServiceAccount created first.
+    /// </summary>
+    public bool ServiceAccountController { get; init; } = true;
 }
 
 /// <summary>A request as the sandbox saw it: what fault predicates match on and what <see cref="SandboxServer.Requests"/> records.</summary>

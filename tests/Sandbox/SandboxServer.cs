@@ -82,7 +82,8 @@ public sealed class SandboxServer : IAsyncDisposable
         var faults = new SandboxFaults(store);
         var log = new RequestLog(10_000);
         var tokens = new TokenAuthenticator(options.Users, cluster);
-        var modules = new SandboxModuleContext(cluster, options.TimeProvider);
+        cluster.ServiceAccountController = options.ServiceAccountController;
+        var modules = new SandboxModuleContext(cluster, options.TimeProvider, cluster);
         var authorizer = options.Authorizer?.Invoke(modules);
         var admission = options.Admission?.Invoke(modules);
 

@@ -145,7 +145,15 @@ public interface IAdmissionChain
     Task<AdmissionOutcome> ValidateAsync(AdmissionRequestContext request, IObjectReader cluster, CancellationToken cancellationToken);
 }
 
+/// <summary>Writes objects the way an in-process component of the server does (the quota plugin charging usage to a quota's status).</summary>
+public interface IObjectWriter
+{
+    /// <summary>Creates or replaces an object as given, status included; emits the watch event. Returns the stored object.</summary>
+    JsonObject Upsert(JsonObject obj);
+}
+
 /// <summary>What the sandbox hands the factories of its cluster-aware modules (<see cref="SandboxOptions.Authorizer"/>, <see cref="SandboxOptions.Admission"/>).</summary>
 /// <param name="Cluster">The stored objects, read live.</param>
 /// <param name="Time">The sandbox's clock.</param>
-public sealed record SandboxModuleContext(IObjectReader Cluster, TimeProvider Time);
+/// <param name="Writer">Writes back into the cluster (the sandbox's own <see cref="SandboxCluster"/>); null when a module may only read.</param>
+public sealed record SandboxModuleContext(IObjectReader Cluster, TimeProvider Time, IObjectWriter? Writer = null);

@@ -74,6 +74,7 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         {
             TimeProvider = _time,
             KubernetesVersion = "v1.24.0+0",
+            ServiceAccountController = false, // the recordings' server ran without kube-controller-manager
             Users = new Dictionary<string, UserInfo> { [SandboxOptions.DefaultAdminToken] = RecordedAdmin },
         });
         _http = new SandboxHttp(_sandbox);

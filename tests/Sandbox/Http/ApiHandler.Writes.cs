@@ -216,7 +216,7 @@ internal sealed partial class ApiHandler
             _cluster.EstablishCrd(created);
         }
 
-        _cluster.Committed(resource);
+        _cluster.Committed(resource, created);
         await WriteJsonAsync(request.Http, 201, created).ConfigureAwait(false);
     }
 
@@ -660,7 +660,7 @@ internal sealed partial class ApiHandler
         }
 
         var outcome = await _admission.MutateAsync(AdmissionContext(request, operation, name, obj, old, dryRun, optionsKind), _cluster, request.Aborted).ConfigureAwait(false);
-        ThrowIfDenied(outcome);
+        ThrowIfDenied(request, outcome);
         if (outcome.MutatedObject is { } mutated && !JsonNode.DeepEquals(mutated, obj))
         {
             Decode(request, mutated, checkUnknownFields: false);
@@ -679,8 +679,8 @@ internal sealed partial class ApiHandler
         }
 
         var context = AdmissionContext(request, "DELETE", name, null, current, dryRun, "DeleteOptions");
-        ThrowIfDenied(await _admission.MutateAsync(context, _cluster, request.Aborted).ConfigureAwait(false));
-        ThrowIfDenied(await _admission.ValidateAsync(context, _cluster, request.Aborted).ConfigureAwait(false));
+        ThrowIfDenied(request, await _admission.MutateAsync(context, _cluster, request.Aborted).ConfigureAwait(false));
+        ThrowIfDenied(request, await _admission.ValidateAsync(context, _cluster, request.Aborted).ConfigureAwait(false));
     }
 
     /// <summary>Validating admission of the object as it will be stored.</summary>
@@ -692,7 +692,7 @@ internal sealed partial class ApiHandler
         }
 
         var outcome = await _admission.ValidateAsync(AdmissionContext(request, operation, name, obj, old, dryRun, optionsKind), _cluster, request.Aborted).ConfigureAwait(false);
-        ThrowIfDenied(outcome);
+        ThrowIfDenied(request, outcome);
     }
 
     private AdmissionRequestContext AdmissionContext(ApiRequest request, string operation, string name, JsonObject? obj, JsonObject? old, bool dryRun, string optionsKind) => new(
@@ -708,8 +708,14 @@ internal sealed partial class ApiHandler
         request.Options(optionsKind),
         NamespaceObject(request.Namespace));
 
-    private static void ThrowIfDenied(AdmissionOutcome outcome)
+    /// <summary>Sends the outcome's warnings as Warning headers (a denial keeps them too, k8s-golden 106), then throws a denial.</summary>
+    private static void ThrowIfDenied(ApiRequest request, AdmissionOutcome outcome)
     {
+        foreach (var warning in outcome.Warnings ?? [])
+        {
+            request.Warn(warning);
+        }
+
         if (!outcome.Allowed)
         {
             throw new ApiException(outcome.StatusCode, outcome.Status ?? ApiErrors.Status(outcome.StatusCode, null, "admission denied the request", null));

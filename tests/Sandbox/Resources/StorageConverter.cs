@@ -63,6 +63,11 @@ internal sealed class EventsConverter : StorageConverter
             }
         }
 
+        // The conversion goes through the Go types: the target's omitempty and always-written fields apply
+        // (events.k8s.io drops an empty reportingController, keeps eventTime: null; k8s-golden 114).
+        var group = apiVersion.Contains('/', StringComparison.Ordinal) ? apiVersion[..apiVersion.IndexOf('/', StringComparison.Ordinal)] : string.Empty;
+        var version = apiVersion[(apiVersion.IndexOf('/', StringComparison.Ordinal) + 1)..];
+        Semantics.BuiltinObjects.Normalize(result, new ResourceInfo(group, version, "events", "Event", true, "event", [], [], false));
         return result;
     }
 }
