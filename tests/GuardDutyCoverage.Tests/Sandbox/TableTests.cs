@@ -86,6 +86,33 @@ public sealed class TableTests
     }
 
     [Fact]
+    public async Task Node_quota_limit_range_and_network_policy_tables_have_kubectls_columns()
+    {
+        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { TimeProvider = WatchTests.NewClock() });
+        using var http = new SandboxHttp(sandbox);
+        var gpu = GuardDutyCoverage.Sandbox.Testing.ClusterObjects.Node("gpu-1", ready: false, labels: new Dictionary<string, string> { ["node-role.kubernetes.io/gpu"] = "" });
+        gpu["spec"]!["unschedulable"] = true;
+        sandbox.Cluster.Upsert(gpu);
+        sandbox.Cluster.Upsert(GuardDutyCoverage.Sandbox.Testing.ClusterObjects.ResourceQuota("default", "q",
+            new Dictionary<string, string> { ["limits.memory"] = "1Gi", ["pods"] = "10", ["requests.cpu"] = "2" },
+            new Dictionary<string, string> { ["limits.memory"] = "1024Mi", ["pods"] = "3" }));
+        sandbox.Cluster.Upsert(GuardDutyCoverage.Sandbox.Testing.ClusterObjects.DenyAllNetworkPolicy("default"));
+
+        var nodes = (await http.GetAsync("api/v1/nodes", TableAccept)).Object;
+        Assert.Equal(["Name", "Status", "Roles", "Age", "Version", "Internal-IP", "External-IP", "OS-Image", "Kernel-Version", "Container-Runtime"], ((JsonArray)nodes["columnDefinitions"]!).Select(c => (string)c!["name"]!));
+        Assert.Equal(
+            JsonNode.Parse("""["gpu-1","NotReady,SchedulingDisabled","gpu","0s","v1.29.3-eks-ae9a62a","<none>","<none>","Amazon Linux 2","5.10.219-208.866.amzn2.x86_64","containerd://1.7.11"]"""),
+            nodes["rows"]![0]!["cells"],
+            JsonNode.DeepEquals);
+
+        var quotas = (await http.GetAsync("api/v1/namespaces/default/resourcequotas", TableAccept)).Object;
+        Assert.Equal(JsonNode.Parse("""["q","0s","pods: 3/10, requests.cpu: 0/2","limits.memory: 1Gi/1Gi"]"""), quotas["rows"]![0]!["cells"], JsonNode.DeepEquals);
+
+        var policies = (await http.GetAsync("apis/networking.k8s.io/v1/namespaces/default/networkpolicies", TableAccept)).Object;
+        Assert.Equal(JsonNode.Parse("""["default-deny-all","<none>","0s"]"""), policies["rows"]![0]!["cells"], JsonNode.DeepEquals);
+    }
+
+    [Fact]
     public async Task Watches_with_the_Table_accept_header_stream_one_row_tables_and_protobuf_only_is_406()
     {
         await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { TimeProvider = WatchTests.NewClock() });

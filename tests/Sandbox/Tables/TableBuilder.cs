@@ -204,8 +204,127 @@ internal static class TableBuilder
                 new Column("Message", "string", string.Empty, "A human-readable description of the status of this operation.", 0, (o, _) => JsonUtil.GetString(o, "message") ?? JsonUtil.GetString(o, "note")),
                 name with { Priority = 1 },
             ],
+            ("", "nodes") =>
+            [
+                name,
+                new Column("Status", "string", string.Empty, "The status of the node", 0, (o, _) => NodeStatus(o)),
+                new Column("Roles", "string", string.Empty, "The roles of the node", 0, (o, _) => NodeRoles(o)),
+                age,
+                new Column("Version", "string", string.Empty, "Kubelet Version reported by the node.", 0, (o, _) => JsonUtil.GetString(o, "status", "nodeInfo", "kubeletVersion") ?? string.Empty),
+                new Column("Internal-IP", "string", string.Empty, NodeAddressesDescription, 1, (o, _) => NodeAddress(o, "InternalIP")),
+                new Column("External-IP", "string", string.Empty, NodeAddressesDescription, 1, (o, _) => NodeAddress(o, "ExternalIP")),
+                new Column("OS-Image", "string", string.Empty, "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).", 1, (o, _) => NodeInfo(o, "osImage")),
+                new Column("Kernel-Version", "string", string.Empty, "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1, (o, _) => NodeInfo(o, "kernelVersion")),
+                new Column("Container-Runtime", "string", string.Empty, "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).", 1, (o, _) => NodeInfo(o, "containerRuntimeVersion")),
+            ],
+            ("", "resourcequotas") =>
+            [
+                name,
+                age,
+                new Column("Request", "string", string.Empty, "Request represents a minimum amount of cpu/memory that a container may consume.", 0, (o, _) => QuotaUsage(o, limits: false)),
+                new Column("Limit", "string", string.Empty, "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.", 0, (o, _) => QuotaUsage(o, limits: true)),
+            ],
+            ("", "limitranges") =>
+            [
+                name,
+                new Column("Created At", "date", string.Empty, ResourceRegistry.CreationTimestampDescription, 0, (o, _) => JsonUtil.GetString(o, "metadata", "creationTimestamp")),
+            ],
+            ("networking.k8s.io", "networkpolicies") =>
+            [
+                name,
+                new Column("Pod-Selector", "string", string.Empty, "Selects the pods to which this NetworkPolicy object applies. The array of ingress rules is applied to any pods selected by this field. Multiple network policies can select the same set of pods. In this case, the ingress rules for each are combined additively. This field is NOT optional and follows standard label selector semantics. An empty podSelector matches all pods in this namespace.", 0, (o, _) => FormatLabelSelector(o["spec"]?["podSelector"] as JsonObject)),
+                age,
+            ],
             _ => [name, age],
         };
+    }
+
+    private const string NodeAddressesDescription = "List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/concepts/nodes/node/#addresses Note: This field is declared as mergeable, but the merge key is not sufficiently unique, which can cause data corruption when it is merged. Callers should instead use a full-replacement patch. See https://pr.k8s.io/79391 for an example.";
+
+    /// <summary>printNode: Ready or NotReady from the Ready condition (Unknown without one), then SchedulingDisabled when cordoned.</summary>
+    private static string NodeStatus(JsonObject node)
+    {
+        var status = new List<string>();
+        var ready = (node["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>().LastOrDefault(c => JsonUtil.GetString(c, "type") == "Ready");
+        if (ready is not null)
+        {
+            status.Add(JsonUtil.GetString(ready, "status") == "True" ? "Ready" : "NotReady");
+        }
+        else
+        {
+            status.Add("Unknown");
+        }
+
+        if (node["spec"]?["unschedulable"] is JsonValue unschedulable && unschedulable.GetValueKind() == JsonValueKind.True)
+        {
+            status.Add("SchedulingDisabled");
+        }
+
+        return string.Join(",", status);
+    }
+
+    private static string NodeRoles(JsonObject node)
+    {
+        var roles = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (key, value) in node["metadata"]?["labels"] as JsonObject ?? [])
+        {
+            if (key.StartsWith("node-role.kubernetes.io/", StringComparison.Ordinal))
+            {
+                roles.Add(key["node-role.kubernetes.io/".Length..]);
+            }
+            else if (key == "kubernetes.io/role" && JsonUtil.ScalarText(value) is { Length: > 0 } role)
+            {
+                roles.Add(role);
+            }
+        }
+
+        return roles.Count == 0 ? "<none>" : string.Join(",", roles);
+    }
+
+    private static string NodeAddress(JsonObject node, string type) =>
+        (node["status"]?["addresses"] as JsonArray ?? []).OfType<JsonObject>().Where(a => JsonUtil.GetString(a, "type") == type).Select(a => JsonUtil.GetString(a, "address")).FirstOrDefault() ?? "<none>";
+
+    private static string NodeInfo(JsonObject node, string field) =>
+        JsonUtil.GetString(node, "status", "nodeInfo", field) is { Length: > 0 } value ? value : "<unknown>";
+
+    /// <summary>printResourceQuota: "resource: used/hard" for every hard resource, limits.* in the Limit column.</summary>
+    private static string QuotaUsage(JsonObject quota, bool limits)
+    {
+        var hard = quota["status"]?["hard"] as JsonObject ?? [];
+        var used = quota["status"]?["used"] as JsonObject;
+        var parts = hard.Select(p => p.Key).Order(StringComparer.Ordinal)
+            .Where(resource => resource.StartsWith("limits.", StringComparison.Ordinal) == limits)
+            .Select(resource => $"{resource}: {Canonical(used?[resource])}/{Canonical(hard[resource])}");
+        return string.Join(", ", parts);
+    }
+
+    private static string Canonical(JsonNode? quantity) =>
+        Semantics.Quantity.TryParse(JsonUtil.ScalarText(quantity), out var parsed) ? parsed.ToString() : "0";
+
+    /// <summary>metav1.FormatLabelSelector: <c>&lt;none&gt;</c> for an empty selector, else <c>k=v,k in (a,b)</c>.</summary>
+    private static string FormatLabelSelector(JsonObject? selector)
+    {
+        var parts = new List<string>();
+        foreach (var (key, value) in (selector?["matchLabels"] as JsonObject ?? []).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            parts.Add($"{key}={JsonUtil.ScalarText(value)}");
+        }
+
+        foreach (var expression in (selector?["matchExpressions"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var key = JsonUtil.GetString(expression, "key");
+            var values = string.Join(",", (expression["values"] as JsonArray ?? []).Select(JsonUtil.ScalarText));
+            parts.Add(JsonUtil.GetString(expression, "operator") switch
+            {
+                "In" => $"{key} in ({values})",
+                "NotIn" => $"{key} notin ({values})",
+                "Exists" => key ?? string.Empty,
+                "DoesNotExist" => "!" + key,
+                var op => $"{key} {op} ({values})",
+            });
+        }
+
+        return parts.Count == 0 ? "<none>" : string.Join(",", parts);
     }
 
     private static Column Count(string name, string description, string field) =>
