@@ -245,16 +245,23 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
                 _sandbox.Faults.CompactStorage();
                 break;
             case 96:
-                // 96-115 were recorded in another session (2026-12-05) on a server where amazon-guardduty did not exist
-                // and no webhook was configured: remove what 38-59 left.
+                // 96-115 were recorded on 2026-12-05 on a server where amazon-guardduty did not exist and no webhook
+                // was configured: remove what 38-59 left, if this sandbox saw them.
                 _time.SetUtcNow(new DateTimeOffset(2026, 12, 5, 20, 20, 32, TimeSpan.Zero));
-                await Check(_http.DeleteAsync("apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/kyverno-resource-validating-webhook-cfg"));
-                await Check(_http.DeleteAsync("api/v1/namespaces/amazon-guardduty"));
+                await Check(_http.DeleteAsync("apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/kyverno-resource-validating-webhook-cfg"), tolerated: 404);
+                await Check(_http.DeleteAsync("api/v1/namespaces/amazon-guardduty"), tolerated: 404);
                 break;
             case 97:
-                // No kube-controller-manager: the namespace's default ServiceAccount, which the ServiceAccount admission
-                // plugin looks up for every pod, was created by hand (102's pod mounts its token).
-                await Check(_http.PostAsync("api/v1/namespaces/amazon-guardduty/serviceaccounts", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default" } }));
+                // Unrecorded setup of that session, visible in 102's pod: the agent's PriorityClass (priority 1000000,
+                // Never) and, with no kube-controller-manager, the namespace's default ServiceAccount that the
+                // ServiceAccount admission plugin looks up for every pod (102's pod mounts its token).
+                await Check(_http.PostAsync("apis/scheduling.k8s.io/v1/priorityclasses", new JsonObject
+                {
+                    ["metadata"] = new JsonObject { ["name"] = "aws-guardduty-agent.priorityclass" },
+                    ["value"] = 1000000,
+                    ["preemptionPolicy"] = "Never",
+                }), tolerated: 409);
+                await Check(_http.PostAsync("api/v1/namespaces/amazon-guardduty/serviceaccounts", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default" } }), tolerated: 409);
                 break;
             case 100:
                 // The title of 100: "With pod-security.kubernetes.io/warn=restricted added" (101's response shows the label).
@@ -285,10 +292,10 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         ["spec"] = new JsonObject { ["size"] = size, ["region"] = region },
     };
 
-    private static async Task Check(Task<SandboxResponse> call)
+    private static async Task Check(Task<SandboxResponse> call, int? tolerated = null)
     {
         var response = await call;
-        if (response.Status >= 300)
+        if (response.Status >= 300 && response.Status != tolerated)
         {
             throw new InvalidOperationException($"replay setup write failed: {response.Status} {response.Text}");
         }
