@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using GuardDutyCoverage.Aws;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Runtime;
+using GuardDutyCoverage.Util;
 
 namespace GuardDutyCoverage.Cli;
 
@@ -21,13 +22,21 @@ public static class RunCommand
         var agentNamespaces = new Option<string>("--agent-namespaces") { Description = "Comma-separated namespaces whose DaemonSets and Pods are read.", DefaultValueFactory = _ => "amazon-guardduty" };
         var workers = new Option<int>("--max-concurrent-reconciles") { Description = "Reconciles run in parallel.", DefaultValueFactory = _ => 2 };
         var remediation = new Option<bool>("--remediation") { Description = "Allow spec.remediation.mode Apply (needs the remediation RBAC)." };
+        var allowedAwsEndpoints = new Option<string?>(AwsEndpointPolicy.Flag)
+        {
+            Description = "Comma-separated origins (scheme://host[:port], *.domain allowed) a GuardDutyCoverage's spec.endpoints may name besides the AWS services' own HTTPS endpoints. Default: none.",
+        };
+        var allowedNotificationUrls = new Option<string?>(NotificationTransport.Flag)
+        {
+            Description = "Comma-separated origins a notification webhook may have besides public HTTPS hosts (allows http and loopback/private addresses for them). Default: none.",
+        };
         var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
         var logFormat = new Option<string>("--log-format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
 
         var command = new Command("run", "Run the operator: reconcile GuardDutyCoverage resources until stopped.");
-        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, remediation, logLevel, logFormat })
+        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, remediation, allowedAwsEndpoints, allowedNotificationUrls, logLevel, logFormat })
         {
             command.Options.Add(option);
         }
@@ -70,6 +79,8 @@ public static class RunCommand
                     RemediationEnabled = parse.GetValue(remediation),
                     MaxConcurrentReconciles = concurrency,
                     DefaultRegion = Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
+                    AllowedAwsEndpoints = AllowList(parse.GetValue(allowedAwsEndpoints), AwsEndpointPolicy.Flag),
+                    AllowedNotificationUrls = AllowList(parse.GetValue(allowedNotificationUrls), NotificationTransport.Flag),
                 },
             };
             if (settings.LeaderElect && string.IsNullOrEmpty(settings.LeaderElectionNamespace))
@@ -102,6 +113,18 @@ public static class RunCommand
             }
         });
         return command;
+    }
+
+    private static OriginAllowList AllowList(string? text, string flag)
+    {
+        try
+        {
+            return OriginAllowList.Parse(text, flag);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException(e.Message, e);
+        }
     }
 
     private static T Wrap<T>(Func<T> read)

@@ -55,7 +55,7 @@ public sealed class CoverageReconciler(
         if (!validation.IsValid)
         {
             aws.Unregister(name);
-            var stalled = StatusComposer.InvalidSpec(validation.Problems, coverage.Status, generation, now);
+            var stalled = StatusComposer.InvalidSpec(validation.Problems, coverage.Status, generation, now, validation.Reason);
             return await WriteAsync(coverage, stalled, retryAfter: null, cancellationToken).ConfigureAwait(false);
         }
 
@@ -129,9 +129,9 @@ public sealed class CoverageReconciler(
             {
                 await events.NormalAsync(regarding, "CoverageHealthy", "Diagnose", now.Message, cancellationToken).ConfigureAwait(false);
             }
-            else if (now.Reason == StatusComposer.InvalidSpecReason)
+            else if (now.Reason is StatusComposer.InvalidSpecReason or StatusComposer.EndpointNotAllowedReason)
             {
-                await events.WarningAsync(regarding, StatusComposer.InvalidSpecReason, "Validate", now.Message, cancellationToken).ConfigureAwait(false);
+                await events.WarningAsync(regarding, now.Reason, "Validate", now.Message, cancellationToken).ConfigureAwait(false);
             }
             else if (now.Status == ConditionStatus.False)
             {

@@ -72,8 +72,9 @@ public static class OperatorHost
 
         await PreflightAsync(manager.Client, settings.Kubernetes.Host, cancellationToken).ConfigureAwait(false);
 
-        using var awsHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        using var notifyHttp = new HttpClient { Timeout = Notifier.Timeout };
+        // A signed AWS request is never replayed to wherever a redirect points (the session token would go along).
+        using var awsHttp = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+        using var notifyTransport = new NotificationTransport(settings.Operator.AllowedNotificationUrls);
         using var ownAwsClients = settings.AwsClients is null ? new AwsClientFactory(awsHttp, AwsCredentialsSource.DefaultChain(), new AwsClientOptions()) : null;
         var poller = new CoveragePoller(
             settings.AwsClients ?? ownAwsClients!,
@@ -97,7 +98,7 @@ public static class OperatorHost
             loggerFactory.CreateLogger<CoverageReconciler>())
         {
             DefaultEndpoints = settings.AwsEndpoints,
-            Notifier = new Notifier(manager.Client, notifyHttp, settings.OperatorNamespace),
+            Notifier = new Notifier(manager.Client, notifyTransport, settings.OperatorNamespace),
         };
 
         var controller = manager.AddController<string>(

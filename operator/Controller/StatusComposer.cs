@@ -11,6 +11,9 @@ public static class StatusComposer
 {
     public const string InvalidSpecReason = "InvalidSpec";
 
+    /// <summary>Stalled: <c>spec.endpoints</c> names an endpoint the operator does not allow; nothing is sent there.</summary>
+    public const string EndpointNotAllowedReason = "EndpointNotAllowed";
+
     public static GuardDutyCoverageStatus FromReport(DiagnosisReport report, GuardDutyCoverageStatus? previous, long generation, DateTimeOffset now)
     {
         var readiness = report.Readiness;
@@ -46,7 +49,7 @@ public static class StatusComposer
     /// A spec the operator cannot act on: Ready False and Stalled with what to change. Everything observed before is
     /// kept (never blanked); the per-check conditions keep their older observedGeneration, which says they are old.
     /// </summary>
-    public static GuardDutyCoverageStatus InvalidSpec(IReadOnlyList<string> problems, GuardDutyCoverageStatus? previous, long generation, DateTimeOffset now)
+    public static GuardDutyCoverageStatus InvalidSpec(IReadOnlyList<string> problems, GuardDutyCoverageStatus? previous, long generation, DateTimeOffset now, string reason = InvalidSpecReason)
     {
         var message = string.Join("; ", problems);
         var checks = previous?.Conditions?
@@ -55,8 +58,8 @@ public static class StatusComposer
         var conditions = ConditionSet.Build(
             previous?.Conditions,
             [
-                new(ConditionTypes.Ready, ConditionStatus.False, InvalidSpecReason, message),
-                new(ConditionTypes.Stalled, ConditionStatus.True, InvalidSpecReason, message),
+                new(ConditionTypes.Ready, ConditionStatus.False, reason, message),
+                new(ConditionTypes.Stalled, ConditionStatus.True, reason, message),
             ],
             generation,
             now);
