@@ -28,7 +28,7 @@ public static class RunCommand
         };
         var allowedNotificationUrls = new Option<string?>(NotificationTransport.Flag)
         {
-            Description = "Comma-separated origins a notification webhook may have besides public HTTPS hosts (allows http and loopback/private addresses for them). Default: none.",
+            Description = "Comma-separated origins a notification webhook may have besides https URLs (allows plain http and loopback or link-local addresses for them). Default: none.",
         };
         var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");

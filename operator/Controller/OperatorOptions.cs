@@ -24,7 +24,7 @@ public sealed record OperatorOptions
 
     /// <summary>
     /// Origins a notification webhook may have beyond public HTTPS hosts (<c>--allowed-notification-urls</c>): an entry
-    /// also allows plain HTTP and loopback, link-local or private addresses for that origin.
+    /// also allows plain HTTP and loopback or link-local addresses for that origin.
     /// </summary>
     public OriginAllowList AllowedNotificationUrls { get; init; } = OriginAllowList.Empty;
 }

@@ -168,7 +168,7 @@ public sealed partial class TroubleshootingDocsTests
     [Fact]
     public void EveryConditionReasonAndEventReasonTheOperatorWritesIsExplained()
     {
-        var written = new SortedSet<string>(StringComparer.Ordinal) { StatusComposer.InvalidSpecReason };
+        var written = new SortedSet<string>(StringComparer.Ordinal) { StatusComposer.InvalidSpecReason, StatusComposer.EndpointNotAllowedReason };
         foreach (var file in Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "operator"), "*.cs", SearchOption.AllDirectories)
                      .Where(f => f.Contains("/Diagnosis/", StringComparison.Ordinal) || f.Contains("/Controller/", StringComparison.Ordinal)))
         {

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Aws;
 using GuardDutyCoverage.Controller;
+using GuardDutyCoverage.Runtime;
 using GuardDutyCoverage.Sandbox.Aws;
 using GuardDutyCoverage.Tests.Aws;
 using GuardDutyCoverage.Util;
@@ -89,7 +90,8 @@ public sealed class EndpointBoundaryTests
         Assert.Contains("spec.endpoints.guardDuty", await it.WaitForEventAsync(StatusComposer.EndpointNotAllowedReason));
 
         // Removing the override lets the CR converge through the operator's own endpoints.
-        it.ApplyCoverage(spec: s => s["endpoints"] = null);
+        var removal = new JsonObject { ["spec"] = new JsonObject { ["endpoints"] = null } };
+        await it.Api.PatchAsync(CoverageResources.Coverages, OperatorUnderTest.CoverageName, null, KubePatch.Merge(removal));
         await it.WaitForReadyAsync(ConditionStatus.True);
         Assert.Empty(authorsServer.State.Requests);
     }
