@@ -138,8 +138,16 @@ public sealed class AwsRestJsonClient(
     private AwsServiceException DecodeError(string operation, HttpResponseMessage response, byte[] content, string? requestId)
     {
         var (code, message) = ParseError(Header(response, "x-amzn-ErrorType"), content);
-        code ??= ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        message ??= response.ReasonPhrase;
+        if (string.IsNullOrWhiteSpace(code))
+        {
+            // No (or an empty) error type: the status code stands in, so every error has a code to act on.
+            code = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (string.IsNullOrWhiteSpace(message))
+        {
+            message = response.ReasonPhrase;
+        }
         return new AwsServiceException(endpoint.Service.Id, operation, code, message, response.StatusCode, requestId);
     }
 

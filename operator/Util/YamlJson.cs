@@ -88,6 +88,11 @@ public static class YamlJson
         {
             throw new FormatException($"invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's parser reports some malformed streams this way instead of with a YamlException.
+            throw new FormatException($"invalid YAML at line {parser.Current?.Start.Line ?? 0}: {e.Message}", e);
+        }
 
         return documents;
     }

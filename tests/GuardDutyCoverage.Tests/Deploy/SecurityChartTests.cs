@@ -130,5 +130,5 @@ public sealed class SecurityChartTests
         rule["to"]!.AsArray().Select(t => t!["ipBlock"]?["cidr"]?.GetValue<string>()).OfType<string>().ToList();
 
     private static IReadOnlyList<string> Ports(JsonObject rule) =>
-        rule["ports"]!.AsArray().Select(p => $"{p!["protocol"]!.GetValue<string>()}/{p["port"]!.GetValue<int>()}").ToList();
+        rule["ports"]!.AsArray().Select(p => $"{p!["protocol"]!.GetValue<string>()}/{p["port"]!.GetValue<long>()}").ToList();
 }

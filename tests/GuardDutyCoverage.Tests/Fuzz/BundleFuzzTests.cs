@@ -16,7 +16,7 @@ namespace GuardDutyCoverage.Tests.Fuzz;
 [Trait("Category", "Fuzz")]
 public sealed class BundleFuzzTests(ITestOutputHelper output)
 {
-    public const int Inputs = 1_500;
+    public const int Inputs = 600;
 
     private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-12-05T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
 

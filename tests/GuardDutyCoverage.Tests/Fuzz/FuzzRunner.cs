@@ -75,7 +75,8 @@ public static class FuzzRunner
                 {
                     if (crashes.Count < 20)
                     {
-                        crashes.Add($"#{index} ({describe(value)}): {e.GetType().Name}: {e.Message}");
+                        var frames = string.Join(" < ", (e.StackTrace ?? "").Split('\n', StringSplitOptions.TrimEntries).Take(4));
+                        crashes.Add($"#{index} ({describe(value)}): {e.GetType().Name}: {e.Message} at {frames}");
                     }
                 }
 

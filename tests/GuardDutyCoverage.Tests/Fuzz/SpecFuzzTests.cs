@@ -64,7 +64,7 @@ public sealed class SpecFuzzTests(ITestOutputHelper output)
         var notes = new List<string>();
         foreach (var (path, schema) in Fields.Where(_ => random.Next(3) == 0))
         {
-            var max = schema["maxLength"]?.GetValue<int>();
+            var max = (int?)schema["maxLength"]?.GetValue<long>();
             JsonNode? value = random.Next(9) switch
             {
                 0 when max is { } m => new string('a', m),
@@ -120,7 +120,7 @@ public sealed class SpecFuzzTests(ITestOutputHelper output)
         // Whatever exceeds a bound must be rejected, naming the field.
         foreach (var (path, schema) in Fields)
         {
-            if (schema["maxLength"]?.GetValue<int>() is { } max && Get(input.Spec, path) is JsonValue v && v.TryGetValue<string>(out var text) && text.Length > max)
+            if (schema["maxLength"]?.GetValue<long>() is { } max && Get(input.Spec, path) is JsonValue v && v.TryGetValue<string>(out var text) && text.Length > max)
             {
                 var field = "spec." + string.Join('.', path);
                 if (!errors.Any(e => e.Contains(field, StringComparison.Ordinal) && e.Contains("longer than", StringComparison.Ordinal)))
