@@ -47,9 +47,9 @@ run: build ## Run the operator against the current kubeconfig context.
 test: ## Run unit, integration and e2e tests.
 	$(DOTNET) test GuardDutyCoverage.slnx -c $(CONFIGURATION) --nologo
 
-FUZZ_SCALE ?= 5
+FUZZ_SCALE ?= 10
 .PHONY: fuzz
-fuzz: ## The long fuzz campaign (FUZZ_SCALE x the make-test budget, >= 100,000 inputs at 5); prints the numbers.
+fuzz: ## The long fuzz campaign (FUZZ_SCALE x the make-test budget, >= 100,000 inputs at 10); prints the numbers.
 	rm -f $(CURDIR)/fuzz-report.txt
 	GDC_FUZZ_SCALE=$(FUZZ_SCALE) GDC_FUZZ_REPORT=$(CURDIR)/fuzz-report.txt $(DOTNET) test tests/GuardDutyCoverage.Tests -c $(CONFIGURATION) --nologo --filter "Category=Fuzz"; \
 	  status=$$?; cat $(CURDIR)/fuzz-report.txt 2>/dev/null; exit $$status

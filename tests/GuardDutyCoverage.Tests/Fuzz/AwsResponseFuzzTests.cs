@@ -19,7 +19,7 @@ namespace GuardDutyCoverage.Tests.Fuzz;
 [Trait("Category", "Fuzz")]
 public sealed class AwsResponseFuzzTests(ITestOutputHelper output)
 {
-    public const int Inputs = 1_000;
+    public const int Inputs = 600;
 
     private const string Detector = LocalAws.DetectorId;
 

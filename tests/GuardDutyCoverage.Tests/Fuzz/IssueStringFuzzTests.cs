@@ -10,7 +10,7 @@ namespace GuardDutyCoverage.Tests.Fuzz;
 [Trait("Category", "Fuzz")]
 public sealed class IssueStringFuzzTests(ITestOutputHelper output)
 {
-    public const int Inputs = 20_000;
+    public const int Inputs = 10_000;
 
     private static readonly string[] Seeds =
     [
