@@ -288,6 +288,30 @@ internal sealed partial class ApiHandler
             return;
         }
 
+        if (resource.Info.IsCustomResource && info.Verb is "list" or "watch")
+        {
+            // apiextensions-apiserver creates a custom resource's storage and watch cache on first use; a LIST or
+            // WATCH waits for the cache, which lists etcd at the current revision.
+            Store.StartWatchCache(resource.StorageKey);
+        }
+
+        try
+        {
+            await DispatchVerbAsync(request).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (resource.Info.IsCustomResource)
+            {
+                // A write that was the first request is in the cache's initial list, not an event (k8s-golden 35).
+                Store.StartWatchCache(resource.StorageKey);
+            }
+        }
+    }
+
+    private async Task DispatchVerbAsync(ApiRequest request)
+    {
+        var info = request.Info;
         switch (info.Verb)
         {
             case "get":

@@ -146,14 +146,31 @@ internal sealed class ObjectStore : IObjectReader
         }
     }
 
-    /// <summary>Starts the watch cache of a resource at the current RV (a newly established CRD), unless it exists.</summary>
-    public void EnsureResource(ResourceKey resource, bool startNow)
+    /// <summary>
+    /// Registers a custom resource (its CRD is established). Its watch cache starts with the first request for it, as
+    /// apiextensions-apiserver creates a custom resource's storage on first use (<see cref="StartWatchCache"/>).
+    /// </summary>
+    public void RegisterCustomResource(ResourceKey resource)
     {
         lock (_gate)
         {
             if (!_resources.ContainsKey(resource))
             {
-                _resources[resource] = new ResourceState(startNow ? _rv : _cacheStartRv);
+                _resources[resource] = new ResourceState(_rv) { StartsOnFirstRequest = true, Started = false };
+            }
+        }
+    }
+
+    /// <summary>Starts the watch cache of a custom resource at the current revision, unless it runs already.</summary>
+    public void StartWatchCache(ResourceKey resource)
+    {
+        lock (_gate)
+        {
+            var state = State(resource);
+            if (!state.Started)
+            {
+                state.Reset(_rv);
+                state.Started = true;
             }
         }
     }
@@ -475,6 +492,9 @@ internal sealed class ObjectStore : IObjectReader
                 watchers.AddRange(state.Watchers);
                 state.Watchers.Clear();
                 state.Reset(_rv);
+
+                // Custom resources get their storage, and so their cache, again on first use.
+                state.Started = !state.StartsOnFirstRequest;
             }
 
             return new WatchCacheRestart(previous, _rv, watchers);
@@ -542,9 +562,12 @@ internal sealed class ObjectStore : IObjectReader
             _log.RemoveFirst();
         }
 
-        state.Window.Enqueue(change);
-        state.Advance(rv);
-        state.Trim(_watchWindow);
+        if (state.Started)
+        {
+            state.Window.Enqueue(change);
+            state.Advance(rv);
+            state.Trim(_watchWindow);
+        }
 
         foreach (var watcher in state.Watchers)
         {
@@ -589,6 +612,12 @@ internal sealed class ObjectStore : IObjectReader
 
         /// <summary>The latest revision the watch cache has seen: its initial LIST or its latest event.</summary>
         public long CacheRv { get; private set; } = listRv;
+
+        /// <summary>Whether the cache runs: always for built-in resources; for custom resources from their first request.</summary>
+        public bool Started { get; set; } = true;
+
+        /// <summary>A custom resource: its cache starts with the first request after each API server start.</summary>
+        public bool StartsOnFirstRequest { get; init; }
 
         /// <summary>LISTs waiting for the cache to reach a resourceVersion (completed under the store's lock, run asynchronously).</summary>
         public List<(long Rv, TaskCompletionSource Waiter)> FreshnessWaiters { get; } = [];
