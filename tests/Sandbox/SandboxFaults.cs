@@ -172,12 +172,7 @@ public sealed class SandboxFaults
     /// that RV reads etcd at exactly it and returns the stale state with the same RV (92), a LIST without a limit is
     /// served from the new cache with a fresh RV (93) from which watches work (94).
     /// </summary>
-    public ApiServerRestart RestartApiServer()
-    {
-        var broken = BreakWatches();
-        var restart = StartWatchCaches();
-        return restart with { BrokenWatches = restart.BrokenWatches + broken };
-    }
+    public ApiServerRestart RestartApiServer() => StartWatchCaches();
 
     /// <summary>
     /// Stops kube-apiserver (etcd kept): open watches break, and until <see cref="StartApiServer"/> every request's
@@ -200,14 +195,13 @@ public sealed class SandboxFaults
 
     private int BreakWatches()
     {
-        var count = 0;
-        foreach (var watcher in _store.Watchers())
+        var watchers = _store.DetachWatchers();
+        foreach (var watcher in watchers)
         {
             watcher.Abort();
-            count++;
         }
 
-        return count;
+        return watchers.Count;
     }
 
     private ApiServerRestart StartWatchCaches()

@@ -649,15 +649,18 @@ internal sealed partial class ApiHandler
     /// </summary>
     private async Task WaitForFreshWatchCacheAsync(ResourceKey resource, long rv, CancellationToken cancellationToken)
     {
+        // The timer is armed before the wait is registered: a test that sees the wait can move the clock.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(WatchCacheFreshnessTimeout, Time, timeout.Token);
         var fresh = Store.WaitForCacheRv(resource, rv);
         if (!fresh.IsCompleted)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var delay = Task.Delay(WatchCacheFreshnessTimeout, Time, timeout.Token);
             await Task.WhenAny(fresh, delay).ConfigureAwait(false);
-            await timeout.CancelAsync().ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
+
+        await timeout.CancelAsync().ConfigureAwait(false);
+        Store.ForgetCacheWait(resource, fresh);
 
         var (_, _, cacheRv) = Store.WatchCacheState(resource);
         if (cacheRv < rv)

@@ -161,6 +161,46 @@ internal sealed class ObjectStore : IObjectReader
         }
     }
 
+    /// <summary>Drops a finished wait (served or timed out).</summary>
+    public void ForgetCacheWait(ResourceKey resource, Task wait)
+    {
+        lock (_gate)
+        {
+            State(resource).FreshnessWaiters.RemoveAll(w => w.Waiter.Task == wait);
+        }
+    }
+
+    /// <summary>How many LISTs wait for a watch cache to become fresh enough (for tests that move the clock).</summary>
+    internal int PendingCacheWaits
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _resources.Values.Sum(s => s.FreshnessWaiters.Count);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Detaches every open watch from the watch caches (the API server is going down) and returns them for the caller
+    /// to break; nothing more is delivered to them.
+    /// </summary>
+    public List<WatchSubscription> DetachWatchers()
+    {
+        lock (_gate)
+        {
+            var watchers = new List<WatchSubscription>();
+            foreach (var state in _resources.Values)
+            {
+                watchers.AddRange(state.Watchers);
+                state.Watchers.Clear();
+            }
+
+            return watchers;
+        }
+    }
+
     /// <summary>Starts the watch cache of a custom resource at the current revision, unless it runs already.</summary>
     public void StartWatchCache(ResourceKey resource)
     {
