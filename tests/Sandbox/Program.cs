@@ -65,9 +65,21 @@ storageHistoryOption.Validators.Add(result =>
         result.AddError("--storage-history must be at least 1");
     }
 });
+var compactionIntervalOption = new Option<int>("--compaction-interval-seconds")
+{
+    Description = "Compact etcd every N seconds at the previous interval's revision, as kube-apiserver's --etcd-compaction-interval (default 0: off)",
+    DefaultValueFactory = _ => 0,
+};
+compactionIntervalOption.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() < 0)
+    {
+        result.AddError("--compaction-interval-seconds must not be negative");
+    }
+});
 var serve = new Command("serve", "Run the sandbox Kubernetes API server until SIGINT or SIGTERM")
 {
-    kubeconfigOption, portOption, seedOption, plainHttpOption, awsSeedOption, awsModelsOption, watchWindowOption, storageHistoryOption,
+    kubeconfigOption, portOption, seedOption, plainHttpOption, awsSeedOption, awsModelsOption, watchWindowOption, storageHistoryOption, compactionIntervalOption,
 };
 serve.SetAction(async (parseResult, cancellationToken) =>
 {
@@ -126,6 +138,7 @@ serve.SetAction(async (parseResult, cancellationToken) =>
                 UseHttps = !parseResult.GetValue(plainHttpOption),
                 WatchWindow = parseResult.GetValue(watchWindowOption),
                 StorageHistory = parseResult.GetValue(storageHistoryOption),
+                CompactionInterval = TimeSpan.FromSeconds(parseResult.GetValue(compactionIntervalOption)),
             },
             stop.Token);
     }

@@ -189,6 +189,29 @@ public sealed class ResourceVersionTests
     }
 
     [Fact]
+    public async Task The_compactor_compacts_each_interval_at_the_revision_of_the_previous_one()
+    {
+        var time = WatchTests.NewClock();
+        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { TimeProvider = time, CompactionInterval = TimeSpan.FromMinutes(5) });
+        using var http = new SandboxHttp(sandbox);
+        var a = await CreateAsync(http, "a");
+
+        // First tick: the compactor writes its key and remembers the revision; nothing is compacted yet.
+        time.Advance(TimeSpan.FromMinutes(5));
+        var firstTick = Revision(sandbox);
+        Assert.Equal(long.Parse(a, CultureInfo.InvariantCulture) + 1, firstTick);
+        Assert.Equal(0, sandbox.Faults.CompactedRevision);
+        Assert.Equal(200, (await http.GetAsync($"{ConfigMaps}?resourceVersion={a}&resourceVersionMatch=Exact")).Status);
+
+        // Second tick: compacted at the first tick's revision.
+        await CreateAsync(http, "b");
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(firstTick, sandbox.Faults.CompactedRevision);
+        Assert.Equal(410, (await http.GetAsync($"{ConfigMaps}?resourceVersion={a}&resourceVersionMatch=Exact")).Status);
+        Assert.Equal(["a"], Names((await http.GetAsync($"{ConfigMaps}?resourceVersion={firstTick}&resourceVersionMatch=Exact")).Object));
+    }
+
+    [Fact]
     public async Task The_watch_cache_waits_three_seconds_to_be_as_fresh_as_asked_then_answers_504()
     {
         var time = WatchTests.NewClock();

@@ -64,6 +64,9 @@ internal sealed class ObjectStore : IObjectReader
     private long _sequence;
     private long _compactedRv;
 
+    /// <summary>The revision the compactor read on its last tick: the next tick compacts there.</summary>
+    private long _lastCompactorRv;
+
     /// <summary>The revision at which the running API server initialised its watch caches (0: the first start).</summary>
     private long _cacheStartRv;
 
@@ -158,6 +161,32 @@ internal sealed class ObjectStore : IObjectReader
             {
                 _resources[resource] = new ResourceState(_rv) { StartsOnFirstRequest = true, Started = false };
             }
+        }
+    }
+
+    /// <summary>
+    /// One tick of kube-apiserver's compactor (<c>--etcd-compaction-interval</c>): it writes its compact-revision key
+    /// (the revision moves; no resource sees it) and compacts at the revision it read on the previous tick, so history
+    /// lives between one and two intervals. Returns the revision compacted at, or 0 on the first tick.
+    /// </summary>
+    public long CompactorTick()
+    {
+        lock (_gate)
+        {
+            var previous = _lastCompactorRv;
+            _rv++;
+            _lastCompactorRv = _rv;
+            if (previous > _compactedRv)
+            {
+                while (_log.First is { } first && first.Value.Rv <= previous)
+                {
+                    _log.RemoveFirst();
+                }
+
+                _compactedRv = previous;
+            }
+
+            return previous;
         }
     }
 
