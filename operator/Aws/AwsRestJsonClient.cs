@@ -20,7 +20,8 @@ public sealed class AwsRestJsonClient(
     AwsRetryPolicy retry,
     TimeProvider time)
 {
-    public const string UserAgent = "guardduty-coverage/0.1.0";
+    /// <summary>guardduty-coverage/&lt;version&gt;: AWS request logs (CloudTrail userAgent) show which build called.</summary>
+    public static readonly string UserAgent = "guardduty-coverage/" + Util.BuildInfo.Current.Version;
 
     public AwsServiceEndpoint Endpoint => endpoint;
 

@@ -2,6 +2,7 @@ using System.Net;
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Aws;
 using GuardDutyCoverage.Runtime;
+using GuardDutyCoverage.Util;
 using Microsoft.Extensions.Logging;
 using k8s;
 using k8s.Models;
@@ -56,6 +57,10 @@ public static class OperatorHost
     public static async Task<int> RunAsync(RunSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken, Action<Manager>? started = null)
     {
         var logger = loggerFactory.CreateLogger(Name);
+        var build = BuildInfo.Current;
+        logger.LogInformation(
+            "guardduty-coverage {Version} starting (commit {Revision}, {Platform}, {Runtime}, NativeAOT {NativeAot})",
+            build.Version, build.Revision, build.Platform, build.Runtime, build.NativeAot);
         await using var manager = new Manager(
             settings.Kubernetes,
             new ManagerOptions
@@ -70,6 +75,7 @@ public static class OperatorHost
             loggerFactory,
             settings.Time);
 
+        RegisterBuildInfo(manager.Metrics, build);
         await PreflightAsync(manager.Client, settings.Kubernetes.Host, cancellationToken).ConfigureAwait(false);
 
         // A signed AWS request is never replayed to wherever a redirect points (the session token would go along).
@@ -129,6 +135,14 @@ public static class OperatorHost
                 return 1;
         }
     }
+
+    /// <summary>
+    /// <c>guardduty_coverage_build_info{version,revision,arch,runtime} 1</c>: which build each replica runs, the usual
+    /// Prometheus build-info gauge (join on it; alert on two versions side by side after a rollout).
+    /// </summary>
+    public static void RegisterBuildInfo(MetricsRegistry metrics, BuildInfo build) =>
+        metrics.Gauge("guardduty_coverage_build_info", "The operator build: version, git revision, CPU architecture and .NET runtime; always 1.", "version", "revision", "arch", "runtime")
+            .Set(1, build.Version, build.Revision, build.Arch, build.Runtime);
 
     /// <summary>Every change enqueues the GuardDutyCoverages it concerns (typically one per cluster).</summary>
     public static void Wire(ClusterView view, WorkQueue<string> queue)
