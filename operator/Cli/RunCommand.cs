@@ -20,6 +20,7 @@ public static class RunCommand
         var probes = new Option<string>("--health-probe-bind-address") { Description = "Address of /healthz and /readyz; 0 disables.", DefaultValueFactory = _ => ":8081" };
         var agentNamespaces = new Option<string>("--agent-namespaces") { Description = "Comma-separated namespaces whose DaemonSets and Pods are read.", DefaultValueFactory = _ => "amazon-guardduty" };
         var workers = new Option<int>("--max-concurrent-reconciles") { Description = "Reconciles run in parallel.", DefaultValueFactory = _ => 2 };
+        var staleAfter = new Option<string>("--cluster-view-stale-after") { Description = "How long an informer may be not current (synced and watching) before Ready turns Unknown (ClusterViewStale) and /readyz fails; 10s to 1h.", DefaultValueFactory = _ => "60s" };
         var remediation = new Option<bool>("--remediation") { Description = "Allow spec.remediation.mode Apply (needs the remediation RBAC)." };
         var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
@@ -27,7 +28,7 @@ public static class RunCommand
         logFormat.AcceptOnlyFromAmong("text", "json");
 
         var command = new Command("run", "Run the operator: reconcile GuardDutyCoverage resources until stopped.");
-        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, remediation, logLevel, logFormat })
+        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, staleAfter, remediation, logLevel, logFormat })
         {
             command.Options.Add(option);
         }
@@ -54,6 +55,12 @@ public static class RunCommand
                 throw new CliException($"--max-concurrent-reconciles {concurrency} is outside 1..64");
             }
 
+            var staleAfterText = parse.GetValue(staleAfter)!;
+            if (!TryParseDuration(staleAfterText, out var staleAfterValue) || staleAfterValue < TimeSpan.FromSeconds(10) || staleAfterValue > TimeSpan.FromHours(1))
+            {
+                throw new CliException($"--cluster-view-stale-after \"{staleAfterText}\" is not a duration between 10s and 1h (e.g. 60s, 2m)");
+            }
+
             var settings = new RunSettings
             {
                 Kubernetes = KubeConnection.Load(parse.GetValue(kubeconfig), parse.GetValue(context)),
@@ -69,6 +76,7 @@ public static class RunCommand
                     AgentNamespaces = namespaces,
                     RemediationEnabled = parse.GetValue(remediation),
                     MaxConcurrentReconciles = concurrency,
+                    ClusterViewStaleAfter = staleAfterValue,
                     DefaultRegion = Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
                 },
             };
@@ -102,6 +110,21 @@ public static class RunCommand
             }
         });
         return command;
+    }
+
+    /// <summary>"90s", "2m", "1h30m": hours, minutes and seconds as Go's time.ParseDuration writes them.</summary>
+    private static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        value = default;
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"^(?:(?<h>[0-9]{1,4})h)?(?:(?<m>[0-9]{1,6})m)?(?:(?<s>[0-9]{1,7})s)?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        if (!match.Success || text.Length == 0)
+        {
+            return false;
+        }
+
+        int Part(string name) => match.Groups[name].Success ? int.Parse(match.Groups[name].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        value = new TimeSpan(Part("h"), Part("m"), Part("s"));
+        return true;
     }
 
     private static T Wrap<T>(Func<T> read)

@@ -13,4 +13,10 @@ public sealed record OperatorOptions
 
     /// <summary>Region used when a CR names none (AWS_REGION / AWS_DEFAULT_REGION / instance metadata).</summary>
     public string? DefaultRegion { get; init; }
+
+    /// <summary>
+    /// An informer a GuardDutyCoverage depends on that has not been current for longer than this makes its Ready
+    /// Unknown (<c>ClusterViewStale</c>) and /readyz fail.
+    /// </summary>
+    public TimeSpan ClusterViewStaleAfter { get; init; } = TimeSpan.FromSeconds(60);
 }
