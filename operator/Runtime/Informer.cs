@@ -354,7 +354,7 @@ public sealed class Informer<T> : IInformer
                 // client-go's pager rule: with a resourceVersion other than "" and "0" no limit, or the server reads etcd at
                 // exactly that revision (k8s-golden 83, 92) instead of answering "not older than" from the watch cache (85, 93).
                 Limit = resourceVersion is "" or "0" ? options.PageSize : null,
-                ResourceVersion = resourceVersion,
+                ResourceVersion = resourceVersion.Length == 0 ? null : resourceVersion,
             },
             cancellationToken);
 
@@ -414,9 +414,8 @@ public sealed class Informer<T> : IInformer
             WatchClosed(expired);
         }
 
-        // A server closing a watch at once with nothing to say would otherwise be hammered in a tight loop; so would
-        // one that ends every watch within a second of opening it, events or not.
-        return time.GetElapsedTime(started) < TimeSpan.FromSeconds(1) ? WatchEnd.ClosedEarly : WatchEnd.Closed;
+        // A server closing a watch at once with nothing to say would otherwise be hammered in a tight loop.
+        return events == 0 && time.GetElapsedTime(started) < TimeSpan.FromSeconds(1) ? WatchEnd.ClosedEarly : WatchEnd.Closed;
     }
 
     private bool IsCurrentLocked() =>
