@@ -117,6 +117,7 @@ public sealed class SandboxServer : IAsyncDisposable
             Bootstrap(cluster);
         }
 
+        store.MarkApiServerStarted();
         return server;
     }
 
