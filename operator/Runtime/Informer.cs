@@ -24,17 +24,24 @@ public sealed record InformerOptions
     /// <summary>Grace on top of the watch's server-side timeout before the client gives up on a silent connection.</summary>
     public TimeSpan WatchStallGrace { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>First reconnect delay after a failed LIST or WATCH (client-go: 800 ms), doubling up to <see cref="MaxBackoff"/>.</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
 
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Cap of the reconnect delay before jitter (client-go: 30 s). 8 s, so that with jitter (up to 2×) the first
+    /// attempt after an outage comes within 16 s: a change made then is in the status within the lease duration + 5 s.
+    /// </summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(8);
 
     /// <summary>
-    /// Re-list pacing (client-go's reflector backoff: 800 ms doubling to 30 s, jitter 1.0): LIST starts are at least
-    /// this far apart, growing while lists follow each other, so no server behaviour can make a re-list loop hot.
+    /// Re-list pacing (client-go's reflector backoff, 800 ms doubling, jitter 1.0): LIST starts are at least this far
+    /// apart, growing while lists follow each other, so no server behaviour can make a re-list loop hot: at most 11
+    /// LISTs in any minute per informer, 8 a minute while it lasts (docs/architecture.md).
     /// </summary>
     public TimeSpan RelistInitialBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
 
-    public TimeSpan RelistMaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Cap of the re-list pacing before jitter (client-go: 30 s; 8 s here for the same reason as <see cref="MaxBackoff"/>).</summary>
+    public TimeSpan RelistMaxBackoff { get; init; } = TimeSpan.FromSeconds(8);
 
     /// <summary>The re-list pacing starts over once no LIST was needed for this long (client-go: 2 min).</summary>
     public TimeSpan RelistBackoffReset { get; init; } = TimeSpan.FromMinutes(2);
@@ -43,7 +50,7 @@ public sealed record InformerOptions
     /// A watch counts as established (the informer is current) once it delivered an event or stayed open this long:
     /// a server that accepts a watch only to end it at once with an ERROR never makes the informer look current.
     /// </summary>
-    public TimeSpan WatchConfirmAfter { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan WatchConfirmAfter { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The longest Retry-After honoured from a throttled (429) or unavailable (503) answer.</summary>
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromMinutes(1);

@@ -42,7 +42,7 @@ public sealed class InformerMonitor
     public TimeSpan StaleAfter { get; }
 
     /// <summary>How often <see cref="RunAsync"/> looks.</summary>
-    public TimeSpan Period { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan Period { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Called (on the monitor's loop) when an informer became stale or current again.</summary>
     public event Action? Changed;
