@@ -199,6 +199,25 @@ public sealed partial class LeaderElectorTests
     }
 
     [Fact]
+    public async Task AStandbyTakesOverTheMomentTheObservedLeaseExpires()
+    {
+        using var a = NewElector("operator-a");
+        using var b = NewElector("operator-b");
+        using var stop = new CancellationTokenSource();
+        Assert.True(await a.TryAcquireOrRenewAsync(CancellationToken.None));
+
+        // a dies without releasing; b, retrying every 2-2.4 s, tries once more exactly when the lease it observed at
+        // 0 s expires, instead of up to a retry period later.
+        var run = b.RunAsync(stop.Token);
+        await AdvanceUntilAsync(() => b.IsLeader);
+        Assert.Equal(TimeSpan.FromSeconds(15), time.GetUtcNow() - Start);
+        Assert.Equal("operator-b", store.Current!.Spec.HolderIdentity);
+
+        await stop.CancelAsync();
+        Assert.Equal(LeaderElectionResult.Stopped, await run.WaitAsync(Generous));
+    }
+
+    [Fact]
     public void OptionsAreValidated()
     {
         Assert.Throws<ArgumentException>(() => new LeaderElector(store, Options("a") with { RenewDeadline = TimeSpan.FromSeconds(15) }, time));
