@@ -21,6 +21,7 @@ public static class RunCommand
         var probes = new Option<string>("--health-probe-bind-address") { Description = "Address of /healthz and /readyz; 0 disables.", DefaultValueFactory = _ => ":8081" };
         var agentNamespaces = new Option<string>("--agent-namespaces") { Description = "Comma-separated namespaces whose DaemonSets and Pods are read.", DefaultValueFactory = _ => "amazon-guardduty" };
         var workers = new Option<int>("--max-concurrent-reconciles") { Description = "Reconciles run in parallel.", DefaultValueFactory = _ => 2 };
+        var staleAfter = new Option<string>("--cluster-view-stale-after") { Description = "An informer not current for longer makes Ready Unknown (ClusterViewStale); 10s to 1h.", DefaultValueFactory = _ => "60s" };
         var remediation = new Option<bool>("--remediation") { Description = "Allow spec.remediation.mode Apply (needs the remediation RBAC)." };
         var allowedAwsEndpoints = new Option<string?>(AwsEndpointPolicy.Flag)
         {
@@ -36,7 +37,7 @@ public static class RunCommand
         logFormat.AcceptOnlyFromAmong("text", "json");
 
         var command = new Command("run", "Run the operator: reconcile GuardDutyCoverage resources until stopped.");
-        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, remediation, allowedAwsEndpoints, allowedNotificationUrls, logLevel, logFormat })
+        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, staleAfter, remediation, allowedAwsEndpoints, allowedNotificationUrls, logLevel, logFormat })
         {
             command.Options.Add(option);
         }
@@ -63,6 +64,12 @@ public static class RunCommand
                 throw new CliException($"--max-concurrent-reconciles {concurrency} is outside 1..64");
             }
 
+            var staleAfterText = parse.GetValue(staleAfter)!;
+            if (!TryParseDuration(staleAfterText, out var staleAfterValue) || staleAfterValue < TimeSpan.FromSeconds(10) || staleAfterValue > TimeSpan.FromHours(1))
+            {
+                throw new CliException($"--cluster-view-stale-after \"{staleAfterText}\" is not a duration between 10s and 1h (e.g. 60s, 2m)");
+            }
+
             var settings = new RunSettings
             {
                 Kubernetes = KubeConnection.Load(parse.GetValue(kubeconfig), parse.GetValue(context)),
@@ -78,6 +85,7 @@ public static class RunCommand
                     AgentNamespaces = namespaces,
                     RemediationEnabled = parse.GetValue(remediation),
                     MaxConcurrentReconciles = concurrency,
+                    ClusterViewStaleAfter = staleAfterValue,
                     DefaultRegion = Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
                     AllowedAwsEndpoints = AllowList(parse.GetValue(allowedAwsEndpoints), AwsEndpointPolicy.Flag),
                     AllowedNotificationUrls = AllowList(parse.GetValue(allowedNotificationUrls), NotificationTransport.Flag),
@@ -125,6 +133,21 @@ public static class RunCommand
         {
             throw new CliException(e.Message, e);
         }
+    }
+
+    /// <summary>"90s", "2m", "1h30m": hours, minutes and seconds as Go's time.ParseDuration writes them.</summary>
+    private static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        value = default;
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"^(?:(?<h>[0-9]{1,4})h)?(?:(?<m>[0-9]{1,6})m)?(?:(?<s>[0-9]{1,7})s)?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        if (!match.Success || text.Length == 0)
+        {
+            return false;
+        }
+
+        int Part(string name) => match.Groups[name].Success ? int.Parse(match.Groups[name].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        value = new TimeSpan(Part("h"), Part("m"), Part("s"));
+        return true;
     }
 
     private static T Wrap<T>(Func<T> read)

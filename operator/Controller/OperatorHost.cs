@@ -71,6 +71,7 @@ public static class OperatorHost
                 MetricsBindAddress = settings.MetricsBindAddress,
                 HealthProbeBindAddress = settings.HealthProbeBindAddress,
                 FieldManager = Name,
+                InformerStaleAfter = settings.Operator.ClusterViewStaleAfter,
             },
             loggerFactory,
             settings.Time);
@@ -105,6 +106,7 @@ public static class OperatorHost
         {
             DefaultEndpoints = settings.AwsEndpoints,
             Notifier = new Notifier(manager.Client, notifyTransport, settings.OperatorNamespace),
+            StaleView = target => manager.InformerMonitor.Stale(view.DependenciesOf(target.AgentNamespace)),
         };
 
         var controller = manager.AddController<string>(
@@ -112,6 +114,15 @@ public static class OperatorHost
             reconciler.ReconcileAsync,
             new ControllerOptions { Workers = settings.Operator.MaxConcurrentReconciles });
         Wire(view, controller.Queue);
+
+        // An informer turning stale, or current again after being stale, changes what every GuardDutyCoverage may say.
+        manager.InformerMonitor.Changed += () =>
+        {
+            foreach (var coverage in view.Coverages.Cache.List())
+            {
+                controller.Queue.Add(coverage.Metadata.Name);
+            }
+        };
         manager.AddRunnable("aws-coverage-poller", poller.RunAsync, needsLeaderElection: true);
         manager.AddRunnable("aws-coverage-changes", async ct =>
         {

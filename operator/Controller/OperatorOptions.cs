@@ -27,4 +27,10 @@ public sealed record OperatorOptions
     /// also allows plain HTTP and loopback or link-local addresses for that origin.
     /// </summary>
     public OriginAllowList AllowedNotificationUrls { get; init; } = OriginAllowList.Empty;
+
+    /// <summary>
+    /// An informer a GuardDutyCoverage depends on that has not been current for longer than this makes its Ready
+    /// Unknown (<c>ClusterViewStale</c>) and /readyz fail.
+    /// </summary>
+    public TimeSpan ClusterViewStaleAfter { get; init; } = TimeSpan.FromSeconds(60);
 }

@@ -30,7 +30,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
         Directory.Delete(_directory, recursive: true);
     }
 
-    private static ProcessStartInfo Operator(IEnumerable<KeyValuePair<string, string>>? environment, params string[] args)
+    internal static ProcessStartInfo Operator(IEnumerable<KeyValuePair<string, string>>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
