@@ -269,7 +269,7 @@ public sealed class SandboxCluster : IObjectReader, IObjectWriter
         Registry.RegisterCrd(stored);
         var group = JsonUtil.GetString(stored, "spec", "group") ?? string.Empty;
         var plural = JsonUtil.GetString(stored, "spec", "names", "plural") ?? string.Empty;
-        Store.EnsureResource(new ResourceKey(group, plural), startNow: true);
+        Store.RegisterCustomResource(new ResourceKey(group, plural));
         return stored;
     }
 
