@@ -21,13 +21,14 @@ public static class RunCommand
         var agentNamespaces = new Option<string>("--agent-namespaces") { Description = "Comma-separated namespaces whose DaemonSets and Pods are read.", DefaultValueFactory = _ => "amazon-guardduty" };
         var workers = new Option<int>("--max-concurrent-reconciles") { Description = "Reconciles run in parallel.", DefaultValueFactory = _ => 2 };
         var remediation = new Option<bool>("--remediation") { Description = "Allow spec.remediation.mode Apply (needs the remediation RBAC)." };
+        var readAgentLogs = new Option<bool>("--read-agent-logs") { Description = "Read the previous logs of crash-looping agent containers (needs get on pods/log in the agent namespaces)." };
         var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
         var logFormat = new Option<string>("--log-format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
 
         var command = new Command("run", "Run the operator: reconcile GuardDutyCoverage resources until stopped.");
-        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, remediation, logLevel, logFormat })
+        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, remediation, readAgentLogs, logLevel, logFormat })
         {
             command.Options.Add(option);
         }
@@ -68,6 +69,7 @@ public static class RunCommand
                 {
                     AgentNamespaces = namespaces,
                     RemediationEnabled = parse.GetValue(remediation),
+                    ReadAgentLogs = parse.GetValue(readAgentLogs),
                     MaxConcurrentReconciles = concurrency,
                     DefaultRegion = Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
                 },

@@ -98,6 +98,7 @@ public static class OperatorHost
         {
             DefaultEndpoints = settings.AwsEndpoints,
             Notifier = new Notifier(manager.Client, notifyHttp, settings.OperatorNamespace),
+            AgentLogs = settings.Operator.ReadAgentLogs ? new AgentLogReader(manager.Client, loggerFactory.CreateLogger<AgentLogReader>()) : null,
         };
 
         var controller = manager.AddController<string>(
