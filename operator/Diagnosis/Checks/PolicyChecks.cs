@@ -378,10 +378,10 @@ internal static class PolicyChecks
         var mutated = new List<string>();
         foreach (var pod in context.AgentPods)
         {
-            var podGeneration = pod.Metadata?.Labels?.ValueOf("pod-template-generation");
-            if (podGeneration is not null ? podGeneration != generation : context.RolloutInProgress)
+            // Only pods the DaemonSet controller made from the current template (its pod-template-generation label):
+            // a pod of an older template, or of unknown origin, differs because of a roll-out, not a mutation.
+            if (generation is null || pod.Metadata?.Labels?.ValueOf("pod-template-generation") != generation)
             {
-                // A pod of an older template differs because of the roll-out, not a mutation.
                 continue;
             }
 
@@ -399,12 +399,14 @@ internal static class PolicyChecks
                     fields.Add($"image {actual.Image} (template {expected.Image})");
                 }
 
-                if (!SameJson(actual.SecurityContext, expected.SecurityContext))
+                // Only what the pod shows is compared: mutations add or change fields, and a pod reduced by whoever
+                // collected it (an empty struct) says nothing.
+                if (!IsEmpty(actual.SecurityContext) && !SameJson(actual.SecurityContext, expected.SecurityContext))
                 {
                     fields.Add("securityContext");
                 }
 
-                if (!SameJson(actual.Resources, expected.Resources))
+                if (!IsEmpty(actual.Resources) && !SameJson(actual.Resources, expected.Resources))
                 {
                     fields.Add("resources");
                 }
@@ -422,6 +424,8 @@ internal static class PolicyChecks
                 string.Create(CultureInfo.InvariantCulture, $"{mutated.Count} agent pod{(mutated.Count == 1 ? "" : "s")} differ from the DaemonSet template: {string.Join("; ", mutated.Take(3))}{(mutated.Count > 3 ? $"; and {mutated.Count - 3} more" : "")}."));
         }
     }
+
+    private static bool IsEmpty(object? value) => value is null || Canonical(JsonDocument.Parse(KubernetesJson.Serialize(value)).RootElement) == "{}";
 
     /// <summary>Compares two API objects as JSON; null and an empty object are the same (the API server omits empty structs).</summary>
     private static bool SameJson(object? a, object? b)
