@@ -122,21 +122,24 @@ internal static class CoverageChecks
             return;
         }
 
-        // Old is fine for a cluster that did not change: only changes after the update make the record stale.
+        // Old is fine for a cluster that did not change, and a change is GuardDuty's to catch up with for the
+        // threshold: only changes after the update and older than the threshold make the record stale.
+        var noticeBy = context.Snapshot.Now - context.Target.CoverageStaleAfter;
+        bool Unnoticed(DateTimeOffset? time) => time is { } t && t > updated && t < noticeBy;
         var changes = new List<string>();
-        var newNodes = (context.Snapshot.Nodes ?? []).Count(n => KubeObjects.Time(n.Metadata?.CreationTimestamp) > updated);
+        var newNodes = (context.Snapshot.Nodes ?? []).Count(n => Unnoticed(KubeObjects.Time(n.Metadata?.CreationTimestamp)));
         if (newNodes > 0)
         {
             changes.Add(string.Create(CultureInfo.InvariantCulture, $"{newNodes} node{(newNodes == 1 ? "" : "s")} joined"));
         }
 
-        var agentChanges = context.AgentPods.Count(p => KubeObjects.Condition(p, "Ready") is { } ready && KubeObjects.Time(ready.LastTransitionTime) > updated);
+        var agentChanges = context.AgentPods.Count(p => KubeObjects.Condition(p, "Ready") is { } ready && Unnoticed(KubeObjects.Time(ready.LastTransitionTime)));
         if (agentChanges > 0)
         {
             changes.Add(string.Create(CultureInfo.InvariantCulture, $"{agentChanges} agent pod{(agentChanges == 1 ? "" : "s")} changed readiness"));
         }
 
-        if ((context.DaemonSet?.Metadata?.ManagedFields ?? []).Any(m => KubeObjects.Time(m.Time) > updated))
+        if ((context.DaemonSet?.Metadata?.ManagedFields ?? []).Any(m => Unnoticed(KubeObjects.Time(m.Time))))
         {
             changes.Add("the DaemonSet changed");
         }

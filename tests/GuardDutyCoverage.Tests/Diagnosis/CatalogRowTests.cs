@@ -262,8 +262,11 @@ public sealed class CatalogRowTests
             b.Coverage = coverage with { ResourceDetails = coverage.ResourceDetails! with { EksClusterDetails = coverage.ResourceDetails.EksClusterDetails! with { CoveredNodes = 3, CompatibleNodes = 9 } } };
         },
         [(ReasonCodes.GuardDutyCoverageStale, FindingSource.GuardDuty)] = b =>
-            // Updated at 12:00; the agent pods turned Ready at 16:01.
-            b.Coverage = SnapshotBuilder.HealthyCoverage() with { UpdatedAt = SnapshotBuilder.Now.AddHours(-5) },
+        {
+            // Updated 30 h ago; the nodes joined 24 h ago, long enough for GuardDuty to have noticed.
+            b.WithNodes();
+            b.Coverage = SnapshotBuilder.HealthyCoverage() with { UpdatedAt = SnapshotBuilder.Now.AddHours(-30) };
+        },
         [(ReasonCodes.DuplicateAgentOnNode, FindingSource.GuardDuty)] = b =>
         {
             b.WithNodes();
