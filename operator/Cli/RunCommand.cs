@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using GuardDutyCoverage.Aws;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Runtime;
+using GuardDutyCoverage.Util;
 
 namespace GuardDutyCoverage.Cli;
 
@@ -20,7 +21,16 @@ public static class RunCommand
         var probes = new Option<string>("--health-probe-bind-address") { Description = "Address of /healthz and /readyz; 0 disables.", DefaultValueFactory = _ => ":8081" };
         var agentNamespaces = new Option<string>("--agent-namespaces") { Description = "Comma-separated namespaces whose DaemonSets and Pods are read.", DefaultValueFactory = _ => "amazon-guardduty" };
         var workers = new Option<int>("--max-concurrent-reconciles") { Description = "Reconciles run in parallel.", DefaultValueFactory = _ => 2 };
+        var staleAfter = new Option<string>("--cluster-view-stale-after") { Description = "An informer not current for longer makes Ready Unknown (ClusterViewStale); 10s to 1h.", DefaultValueFactory = _ => "60s" };
         var remediation = new Option<bool>("--remediation") { Description = "Allow spec.remediation.mode Apply (needs the remediation RBAC)." };
+        var allowedAwsEndpoints = new Option<string?>(AwsEndpointPolicy.Flag)
+        {
+            Description = "Comma-separated origins (scheme://host[:port], *.domain allowed) a GuardDutyCoverage's spec.endpoints may name besides the AWS services' own HTTPS endpoints. Default: none.",
+        };
+        var allowedNotificationUrls = new Option<string?>(NotificationTransport.Flag)
+        {
+            Description = "Comma-separated origins a notification webhook may have besides https URLs (allows plain http and loopback or link-local addresses for them). Default: none.",
+        };
         var readAgentLogs = new Option<bool>("--read-agent-logs") { Description = "Read the previous logs of crash-looping agent containers (needs get on pods/log in the agent namespaces)." };
         var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
@@ -28,7 +38,7 @@ public static class RunCommand
         logFormat.AcceptOnlyFromAmong("text", "json");
 
         var command = new Command("run", "Run the operator: reconcile GuardDutyCoverage resources until stopped.");
-        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, remediation, readAgentLogs, logLevel, logFormat })
+        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, staleAfter, remediation, readAgentLogs, allowedAwsEndpoints, allowedNotificationUrls, logLevel, logFormat })
         {
             command.Options.Add(option);
         }
@@ -55,6 +65,12 @@ public static class RunCommand
                 throw new CliException($"--max-concurrent-reconciles {concurrency} is outside 1..64");
             }
 
+            var staleAfterText = parse.GetValue(staleAfter)!;
+            if (!TryParseDuration(staleAfterText, out var staleAfterValue) || staleAfterValue < TimeSpan.FromSeconds(10) || staleAfterValue > TimeSpan.FromHours(1))
+            {
+                throw new CliException($"--cluster-view-stale-after \"{staleAfterText}\" is not a duration between 10s and 1h (e.g. 60s, 2m)");
+            }
+
             var settings = new RunSettings
             {
                 Kubernetes = KubeConnection.Load(parse.GetValue(kubeconfig), parse.GetValue(context)),
@@ -71,7 +87,10 @@ public static class RunCommand
                     RemediationEnabled = parse.GetValue(remediation),
                     ReadAgentLogs = parse.GetValue(readAgentLogs),
                     MaxConcurrentReconciles = concurrency,
+                    ClusterViewStaleAfter = staleAfterValue,
                     DefaultRegion = Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
+                    AllowedAwsEndpoints = AllowList(parse.GetValue(allowedAwsEndpoints), AwsEndpointPolicy.Flag),
+                    AllowedNotificationUrls = AllowList(parse.GetValue(allowedNotificationUrls), NotificationTransport.Flag),
                 },
             };
             if (settings.LeaderElect && string.IsNullOrEmpty(settings.LeaderElectionNamespace))
@@ -104,6 +123,33 @@ public static class RunCommand
             }
         });
         return command;
+    }
+
+    private static OriginAllowList AllowList(string? text, string flag)
+    {
+        try
+        {
+            return OriginAllowList.Parse(text, flag);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException(e.Message, e);
+        }
+    }
+
+    /// <summary>"90s", "2m", "1h30m": hours, minutes and seconds as Go's time.ParseDuration writes them.</summary>
+    private static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        value = default;
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"^(?:(?<h>[0-9]{1,4})h)?(?:(?<m>[0-9]{1,6})m)?(?:(?<s>[0-9]{1,7})s)?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        if (!match.Success || text.Length == 0)
+        {
+            return false;
+        }
+
+        int Part(string name) => match.Groups[name].Success ? int.Parse(match.Groups[name].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        value = new TimeSpan(Part("h"), Part("m"), Part("s"));
+        return true;
     }
 
     private static T Wrap<T>(Func<T> read)

@@ -30,9 +30,8 @@ public sealed partial class NotificationJsonContext : JsonSerializerContext;
 /// <c>spec.notify.webhookSecretRef</c>: POSTs a JSON notification to the URL stored in a Secret of the operator's own
 /// namespace when the coverage verdict or Ready changes. Reading that Secret is opt-in RBAC (by name only).
 /// </summary>
-public sealed class Notifier(KubeApiClient client, HttpClient http, string? operatorNamespace)
+public sealed class Notifier(KubeApiClient client, NotificationTransport transport, string? operatorNamespace)
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The last verdict notified per CR, so Healthy → Unknown → Healthy (GuardDuty briefly unreadable) stays quiet.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _notified = new(StringComparer.Ordinal);
@@ -75,9 +74,11 @@ public sealed class Notifier(KubeApiClient client, HttpClient http, string? oper
             return $"cannot read Secret {operatorNamespace}/{reference.Name}: {e.ServerMessage}";
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+        // The URL is a secret: messages name the Secret and key, never the URL or its host.
+        var problem = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? transport.Check(uri) : "is not an absolute https URL";
+        if (problem is not null || uri is null)
         {
-            return $"Secret {operatorNamespace}/{reference.Name} key \"{reference.Key}\" is not an http(s) URL";
+            return $"the URL in Secret {operatorNamespace}/{reference.Name} key \"{reference.Key}\" {problem}";
         }
 
         var notification = new CoverageNotification(
@@ -92,22 +93,13 @@ public sealed class Notifier(KubeApiClient client, HttpClient http, string? oper
             ready?.Message,
             [.. (after.Findings ?? []).Select(f => new NotifiedFinding(f.Reason, f.Severity, f.Message))],
             Rfc3339TimeConverter.Truncate(now));
-        try
+        var failure = await transport.PostAsync(uri, JsonContent.Create(notification, NotificationJsonContext.Default.CoverageNotification), cancellationToken).ConfigureAwait(false);
+        if (failure is not null)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Timeout);
-            using var response = await http.PostAsJsonAsync(uri, notification, NotificationJsonContext.Default.CoverageNotification, timeout.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                return $"the notification webhook answered {(int)response.StatusCode} {response.ReasonPhrase}";
-            }
+            return $"{failure} (URL from Secret {operatorNamespace}/{reference.Name} key \"{reference.Key}\")";
+        }
 
-            _notified[name] = after.Coverage!;
-            return null;
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return $"cannot reach the notification webhook {uri.Host}: {e.Message}";
-        }
+        _notified[name] = after.Coverage!;
+        return null;
     }
 }

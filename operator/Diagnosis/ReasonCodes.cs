@@ -44,6 +44,12 @@ public static class ReasonCodes
     /// </summary>
     public const string GuardDutyDataEndpointMissing = nameof(GuardDutyDataEndpointMissing);
 
+    /// <summary>
+    /// Not a root cause in the cluster (proposed): the operator's own view of it is stale. An informer a
+    /// GuardDutyCoverage is diagnosed from has not been current (synced and watching) for longer than
+    /// <c>--cluster-view-stale-after</c>, so Ready is Unknown with this reason instead of a verdict nobody can see.
+    /// </summary>
+    public const string ClusterViewStale = nameof(ClusterViewStale);
     // Catalog v2 (issue 9): failure modes real clusters hit (shared/reference/real-world-failures.md, FM-01..FM-22).
     public const string NodesWithoutAgent = nameof(NodesWithoutAgent);
     public const string NodesNotCoverable = nameof(NodesNotCoverable);
