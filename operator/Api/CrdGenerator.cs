@@ -107,6 +107,7 @@ public static class CrdGenerator
             Column("Age", "date", ".metadata.creationTimestamp", "Time since creation"),
             Column("Message", "string", ready + ".message", "Ready condition message", priority: 1),
             Column("Last Check", "date", ".status.guardDuty.checkedAt", "Last successful GuardDuty check", priority: 1),
+            Column("Nodes", "string", ".status.nodes.summary", "Eligible nodes with a ready agent / eligible nodes", priority: 1),
         ];
     }
 

@@ -28,6 +28,9 @@ public sealed record GuardDutyCoverageStatus
     [Description("The agent DaemonSet as observed.")]
     public AgentStatus? Agent { get; init; }
 
+    [Description("The cluster's nodes as the operator counts them: eligible for the agent, running a ready agent, never coverable.")]
+    public NodesStatus? Nodes { get; init; }
+
     [Description("Root causes found, one per reason, each listing every source that saw it.")]
     [ListMapKeys("reason")]
     [MaxItems(SchemaLimits.Findings)]
@@ -89,6 +92,21 @@ public sealed record AgentStatus
 
     [StringLength(SchemaLimits.Image)]
     public string? Image { get; init; }
+}
+
+public sealed record NodesStatus
+{
+    [Description("Linux nodes that can run the agent (not Fargate, hybrid, Windows or an unsupported architecture) and are Ready.")]
+    public int? Eligible { get; init; }
+
+    [Description("Eligible nodes with a running, Ready agent pod.")]
+    public int? WithAgent { get; init; }
+
+    [Description("Nodes that can never run the agent (Fargate, hybrid, Windows, unsupported architecture or instance type).")]
+    public int? NotCoverable { get; init; }
+
+    [Description("withAgent/eligible, for the Nodes column.")]
+    public string? Summary { get; init; }
 }
 
 public sealed record Finding

@@ -35,4 +35,10 @@ public sealed record AwsSnapshot
 
     /// <summary>EC2 DescribeVpcEndpoints for com.amazonaws.&lt;region&gt;.guardduty-data in the cluster's VPC.</summary>
     public AwsObservation<IReadOnlyList<VpcEndpointInfo>>? GuardDutyDataEndpoints { get; init; }
+
+    /// <summary>GuardDuty ListCoverage rows of RESOURCE_TYPE EC2 (instances with the EC2 agent); null when not read.</summary>
+    public AwsObservation<IReadOnlyList<CoverageResource>>? Ec2Coverage { get; init; }
+
+    /// <summary>EC2 DescribeVpcs of the cluster's VPC (its owner account); null when not read.</summary>
+    public AwsObservation<VpcInfo>? Vpc { get; init; }
 }

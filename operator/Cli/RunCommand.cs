@@ -31,13 +31,14 @@ public static class RunCommand
         {
             Description = "Comma-separated origins a notification webhook may have besides https URLs (allows plain http and loopback or link-local addresses for them). Default: none.",
         };
+        var readAgentLogs = new Option<bool>("--read-agent-logs") { Description = "Read the previous logs of crash-looping agent containers (needs get on pods/log in the agent namespaces)." };
         var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
         var logFormat = new Option<string>("--log-format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
 
         var command = new Command("run", "Run the operator: reconcile GuardDutyCoverage resources until stopped.");
-        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, staleAfter, remediation, allowedAwsEndpoints, allowedNotificationUrls, logLevel, logFormat })
+        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, staleAfter, remediation, readAgentLogs, allowedAwsEndpoints, allowedNotificationUrls, logLevel, logFormat })
         {
             command.Options.Add(option);
         }
@@ -84,6 +85,7 @@ public static class RunCommand
                 {
                     AgentNamespaces = namespaces,
                     RemediationEnabled = parse.GetValue(remediation),
+                    ReadAgentLogs = parse.GetValue(readAgentLogs),
                     MaxConcurrentReconciles = concurrency,
                     ClusterViewStaleAfter = staleAfterValue,
                     DefaultRegion = Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),

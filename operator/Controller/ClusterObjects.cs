@@ -21,6 +21,21 @@ public sealed record ClusterObjects
 
     public IReadOnlyList<V1MutatingWebhookConfiguration> MutatingWebhooks { get; init; } = [];
 
+    /// <summary>Every Node (cluster-wide); null when they could not be read.</summary>
+    public IReadOnlyList<V1Node>? Nodes { get; init; }
+
+    /// <summary>Events of the agent namespace; null when they could not be read.</summary>
+    public IReadOnlyList<ClusterEvent>? Events { get; init; }
+
+    public IReadOnlyList<V1ResourceQuota>? ResourceQuotas { get; init; }
+
+    public IReadOnlyList<V1LimitRange>? LimitRanges { get; init; }
+
+    public IReadOnlyList<V1NetworkPolicy>? NetworkPolicies { get; init; }
+
+    /// <summary>Previous logs of crash-looping agent containers by pod (only with <c>--read-agent-logs</c>).</summary>
+    public IReadOnlyDictionary<string, string>? AgentLogs { get; init; }
+
     /// <summary>Kinds that could not be read (for example not permitted): their checks report Unknown, not healthy.</summary>
     public IReadOnlySet<string> Unobserved { get; init; } = new HashSet<string>();
 
@@ -72,6 +87,11 @@ public sealed class DirectClusterReader(KubeApiClient client) : IClusterReader
         var crbs = Read<IReadOnlyList<V1ClusterRoleBinding>>(SnapshotKinds.ClusterRoleBinding, async () => (await client.ListAllAsync(KubeResources.ClusterRoleBindings, null, null, cancellationToken).ConfigureAwait(false)).Items, []);
         var vwcs = Read<IReadOnlyList<V1ValidatingWebhookConfiguration>>(SnapshotKinds.ValidatingWebhookConfiguration, async () => (await client.ListAllAsync(KubeResources.ValidatingWebhookConfigurations, null, null, cancellationToken).ConfigureAwait(false)).Items, []);
         var mwcs = Read<IReadOnlyList<V1MutatingWebhookConfiguration>>(SnapshotKinds.MutatingWebhookConfiguration, async () => (await client.ListAllAsync(KubeResources.MutatingWebhookConfigurations, null, null, cancellationToken).ConfigureAwait(false)).Items, []);
+        var nodes = Read<IReadOnlyList<V1Node>?>("Node", async () => (await client.ListAllAsync(KubeResources.Nodes, null, null, cancellationToken).ConfigureAwait(false)).Items, null);
+        var events = Read<IReadOnlyList<ClusterEvent>?>("Event", async () => (await client.ListAllAsync(KubeResources.Events, target.AgentNamespace, null, cancellationToken).ConfigureAwait(false)).Items.Select(ClusterEvent.From).ToList(), null);
+        var quotas = Read<IReadOnlyList<V1ResourceQuota>?>("ResourceQuota", async () => (await client.ListAllAsync(KubeResources.ResourceQuotas, target.AgentNamespace, null, cancellationToken).ConfigureAwait(false)).Items, null);
+        var limitRanges = Read<IReadOnlyList<V1LimitRange>?>("LimitRange", async () => (await client.ListAllAsync(KubeResources.LimitRanges, target.AgentNamespace, null, cancellationToken).ConfigureAwait(false)).Items, null);
+        var policies = Read<IReadOnlyList<V1NetworkPolicy>?>("NetworkPolicy", async () => (await client.ListAllAsync(KubeResources.NetworkPolicies, target.AgentNamespace, null, cancellationToken).ConfigureAwait(false)).Items, null);
 
         return new ClusterObjects
         {
@@ -82,6 +102,11 @@ public sealed class DirectClusterReader(KubeApiClient client) : IClusterReader
             ClusterRoleBindings = await crbs.ConfigureAwait(false),
             ValidatingWebhooks = await vwcs.ConfigureAwait(false),
             MutatingWebhooks = await mwcs.ConfigureAwait(false),
+            Nodes = await nodes.ConfigureAwait(false),
+            Events = await events.ConfigureAwait(false),
+            ResourceQuotas = await quotas.ConfigureAwait(false),
+            LimitRanges = await limitRanges.ConfigureAwait(false),
+            NetworkPolicies = await policies.ConfigureAwait(false),
             Unobserved = unobserved,
         };
     }

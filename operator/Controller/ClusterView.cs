@@ -7,14 +7,20 @@ using k8s.Models;
 namespace GuardDutyCoverage.Controller;
 
 /// <summary>
-/// The informers the operator runs and the reader over their caches. Pods, DaemonSets and the Namespace object are
-/// watched only in the agent namespaces (least privilege: RBAC is granted per namespace); the rest cluster-wide.
+/// The informers the operator runs and the reader over their caches. Pods, DaemonSets, the Namespace object, Events,
+/// ResourceQuotas, LimitRanges and NetworkPolicies are watched only in the agent namespaces (least privilege: RBAC is
+/// granted per namespace); Nodes and the rest cluster-wide. Nodes and Pods are cached through transforms that keep only
+/// the fields the diagnosis reads.
 /// </summary>
 public sealed class ClusterView : IClusterReader
 {
     private readonly Dictionary<string, Informer<V1DaemonSet>> _daemonSets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Informer<V1Pod>> _pods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Informer<V1Namespace>> _namespaces = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Informer<Eventsv1Event>> _events = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Informer<V1ResourceQuota>> _quotas = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Informer<V1LimitRange>> _limitRanges = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Informer<V1NetworkPolicy>> _networkPolicies = new(StringComparer.Ordinal);
 
     private ClusterView(Manager manager, IReadOnlyList<string> agentNamespaces)
     {
@@ -23,11 +29,16 @@ public sealed class ClusterView : IClusterReader
         ClusterRoleBindings = manager.AddInformer(KubeResources.ClusterRoleBindings);
         ValidatingWebhooks = manager.AddInformer(KubeResources.ValidatingWebhookConfigurations);
         MutatingWebhooks = manager.AddInformer(KubeResources.MutatingWebhookConfigurations);
+        Nodes = manager.AddInformer(KubeResources.Nodes, new InformerOptions { Transform = CacheTransforms.Node });
         foreach (var ns in agentNamespaces)
         {
             _namespaces[ns] = manager.AddInformer(KubeResources.Namespaces, new InformerOptions { FieldSelector = "metadata.name=" + ns });
             _daemonSets[ns] = manager.AddInformer(KubeResources.DaemonSets, new InformerOptions { Namespace = ns });
-            _pods[ns] = manager.AddInformer(KubeResources.Pods, new InformerOptions { Namespace = ns });
+            _pods[ns] = manager.AddInformer(KubeResources.Pods, new InformerOptions { Namespace = ns, Transform = CacheTransforms.Pod });
+            _events[ns] = manager.AddInformer(KubeResources.Events, new InformerOptions { Namespace = ns, Transform = CacheTransforms.DropManagedFields });
+            _quotas[ns] = manager.AddInformer(KubeResources.ResourceQuotas, new InformerOptions { Namespace = ns, Transform = CacheTransforms.DropManagedFields });
+            _limitRanges[ns] = manager.AddInformer(KubeResources.LimitRanges, new InformerOptions { Namespace = ns, Transform = CacheTransforms.DropManagedFields });
+            _networkPolicies[ns] = manager.AddInformer(KubeResources.NetworkPolicies, new InformerOptions { Namespace = ns, Transform = CacheTransforms.DropManagedFields });
         }
     }
 
@@ -41,15 +52,19 @@ public sealed class ClusterView : IClusterReader
 
     public Informer<V1MutatingWebhookConfiguration> MutatingWebhooks { get; }
 
+    /// <summary>Every Node, cluster-wide, transformed (<see cref="CacheTransforms.Node"/>).</summary>
+    public Informer<V1Node> Nodes { get; }
+
     public static ClusterView Register(Manager manager, IReadOnlyList<string> agentNamespaces) => new(manager, agentNamespaces);
 
     /// <summary>The informers whose caches a GuardDutyCoverage with this agent namespace is diagnosed from.</summary>
     public IReadOnlyList<IInformer> DependenciesOf(string agentNamespace)
     {
-        List<IInformer> informers = [Coverages, PriorityClasses, ClusterRoleBindings, ValidatingWebhooks, MutatingWebhooks];
+        List<IInformer> informers = [Coverages, PriorityClasses, ClusterRoleBindings, ValidatingWebhooks, MutatingWebhooks, Nodes];
         if (_pods.ContainsKey(agentNamespace))
         {
             informers.AddRange([_namespaces[agentNamespace], _daemonSets[agentNamespace], _pods[agentNamespace]]);
+            informers.AddRange([_events[agentNamespace], _quotas[agentNamespace], _limitRanges[agentNamespace], _networkPolicies[agentNamespace]]);
         }
 
         return informers;
@@ -84,6 +99,31 @@ public sealed class ClusterView : IClusterReader
             // Only status and spec changes matter; the informer already skips identical resync updates.
             informer.AddEventHandler(_ => affected(ns), (_, _) => affected(ns), _ => affected(ns));
         }
+
+        // Kubelets rewrite their Node now and then; only what the diagnosis reads (labels, taints, Ready, OS) matters.
+        Nodes.AddEventHandler(
+            _ => affected(null),
+            (before, after) =>
+            {
+                if (CacheTransforms.NodeFingerprint(before) != CacheTransforms.NodeFingerprint(after))
+                {
+                    affected(null);
+                }
+            },
+            _ => affected(null));
+        Namespaced(_events);
+        Namespaced(_quotas);
+        Namespaced(_limitRanges);
+        Namespaced(_networkPolicies);
+
+        void Namespaced<T>(Dictionary<string, Informer<T>> informers)
+            where T : class, IKubernetesObject<V1ObjectMeta>
+        {
+            foreach (var (ns, informer) in informers)
+            {
+                informer.AddEventHandler(_ => affected(ns), (_, _) => affected(ns), _ => affected(ns));
+            }
+        }
     }
 
     public Task<ClusterObjects> ReadAsync(DiagnosisTarget target, CancellationToken cancellationToken)
@@ -103,6 +143,11 @@ public sealed class ClusterView : IClusterReader
             ClusterRoleBindings = ClusterRoleBindings.Cache.List(),
             ValidatingWebhooks = ValidatingWebhooks.Cache.List(),
             MutatingWebhooks = MutatingWebhooks.Cache.List(),
+            Nodes = Nodes.Cache.List(),
+            Events = watched ? _events[ns].Cache.List(ns).Select(ClusterEvent.From).ToList() : null,
+            ResourceQuotas = watched ? _quotas[ns].Cache.List(ns) : null,
+            LimitRanges = watched ? _limitRanges[ns].Cache.List(ns) : null,
+            NetworkPolicies = watched ? _networkPolicies[ns].Cache.List(ns) : null,
             Unobserved = unobserved,
         });
     }

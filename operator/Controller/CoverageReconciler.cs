@@ -37,6 +37,9 @@ public sealed class CoverageReconciler(
     /// <summary>Fraction of the interval added at random to the periodic re-check, so CRs do not re-check in step.</summary>
     public Func<double> Jitter { get; init; } = Random.Shared.NextDouble;
 
+    /// <summary>Reads crash-looping agents' previous logs (<c>--read-agent-logs</c>); null: logs are not read.</summary>
+    public AgentLogReader? AgentLogs { get; init; }
+
     /// <summary>Sends <c>spec.notify</c> notifications; null: notifications are not wired (e.g. one-shot tools).</summary>
     public Notifier? Notifier { get; init; }
 
@@ -77,6 +80,11 @@ public sealed class CoverageReconciler(
         }
 
         var objects = await cluster.ReadAsync(target, cancellationToken).ConfigureAwait(false);
+        if (AgentLogs is not null)
+        {
+            objects = objects with { AgentLogs = await AgentLogs.ReadAsync(target, objects, cancellationToken).ConfigureAwait(false) };
+        }
+
         var probeResults = await probes.RunAsync(name, target, objects, validation.Interval, cancellationToken).ConfigureAwait(false);
         var memory = _memory.GetOrAdd(name, DiagnosisMemory.None);
         var version = await serverVersion.GetAsync(cancellationToken).ConfigureAwait(false);

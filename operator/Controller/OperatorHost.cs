@@ -107,6 +107,7 @@ public static class OperatorHost
             DefaultEndpoints = settings.AwsEndpoints,
             Notifier = new Notifier(manager.Client, notifyTransport, settings.OperatorNamespace),
             StaleView = target => manager.InformerMonitor.Stale(view.DependenciesOf(target.AgentNamespace)),
+            AgentLogs = settings.Operator.ReadAgentLogs ? new AgentLogReader(manager.Client, loggerFactory.CreateLogger<AgentLogReader>()) : null,
         };
 
         var controller = manager.AddController<string>(

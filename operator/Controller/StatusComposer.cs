@@ -41,6 +41,7 @@ public static class StatusComposer
             GuardDuty = report.ToGuardDutyStatus(),
             CrossCheck = report.CrossCheck,
             Agent = report.ToAgentStatus(),
+            Nodes = report.ToNodesStatus(),
             Findings = report.ToStatusFindings(),
             Conditions = ConditionSet.Build(previous?.Conditions, desired, generation, now),
         };

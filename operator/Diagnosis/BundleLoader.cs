@@ -33,6 +33,20 @@ public sealed class BundleContents
 
     public List<V1Alpha1GuardDutyCoverage> Coverages { get; } = [];
 
+    public List<V1Node> Nodes { get; } = [];
+
+    /// <summary>Events of both API groups (kubectl get events prints v1; events.k8s.io/v1 is what the operator watches).</summary>
+    public List<ClusterEvent> Events { get; } = [];
+
+    public List<V1ResourceQuota> ResourceQuotas { get; } = [];
+
+    public List<V1LimitRange> LimitRanges { get; } = [];
+
+    public List<V1NetworkPolicy> NetworkPolicies { get; } = [];
+
+    /// <summary>EC2 DescribeVpcs answers (VPC and owner account).</summary>
+    public List<(VpcInfo Vpc, DateTimeOffset CapturedAt)> Vpcs { get; } = [];
+
     /// <summary>Kubernetes kinds present (a typed empty list counts: the kind was collected and has no objects).</summary>
     public HashSet<string> KindsSeen { get; } = new(StringComparer.Ordinal);
 
@@ -70,10 +84,10 @@ public sealed class BundleContents
 
     public bool HasKubernetesObjects =>
         ServerVersion is not null || Namespaces.Count + DaemonSets.Count + Pods.Count + PriorityClasses.Count + ClusterRoleBindings.Count
-            + ValidatingWebhooks.Count + MutatingWebhooks.Count > 0 || KindsSeen.Overlaps(SnapshotKinds.All);
+            + ValidatingWebhooks.Count + MutatingWebhooks.Count + Nodes.Count > 0 || KindsSeen.Overlaps(SnapshotKinds.All);
 
     public bool HasAwsData =>
-        CoverageListed || Detectors.Count + Addons.Count + Clusters.Count + AddonVersions.Count + VpcAttributes.Count > 0 || VpcEndpointsListed;
+        CoverageListed || Detectors.Count + Addons.Count + Clusters.Count + AddonVersions.Count + VpcAttributes.Count + Vpcs.Count > 0 || VpcEndpointsListed;
 }
 
 /// <summary>
@@ -321,6 +335,24 @@ public static class BundleLoader
             case ("authorization.k8s.io", "SubjectAccessReview"):
                 into.AccessReviews.Add(Typed<V1SubjectAccessReview>(obj, kind));
                 break;
+            case ("", "Node"):
+                into.Nodes.Add(Typed<V1Node>(obj, kind));
+                break;
+            case ("", "Event"):
+                into.Events.Add(ClusterEvent.From(Typed<Corev1Event>(obj, kind)));
+                break;
+            case ("events.k8s.io", "Event"):
+                into.Events.Add(ClusterEvent.From(Typed<Eventsv1Event>(obj, kind)));
+                break;
+            case ("", "ResourceQuota"):
+                into.ResourceQuotas.Add(Typed<V1ResourceQuota>(obj, kind));
+                break;
+            case ("", "LimitRange"):
+                into.LimitRanges.Add(Typed<V1LimitRange>(obj, kind));
+                break;
+            case ("networking.k8s.io", "NetworkPolicy"):
+                into.NetworkPolicies.Add(Typed<V1NetworkPolicy>(obj, kind));
+                break;
             case (V1Alpha1GuardDutyCoverage.Group, V1Alpha1GuardDutyCoverage.KindName):
                 into.Coverages.Add(obj.Deserialize(ApiJsonContext.Default.V1Alpha1GuardDutyCoverage)
                     ?? throw new FormatException("GuardDutyCoverage document is null"));
@@ -405,6 +437,19 @@ public static class BundleLoader
             return;
         }
 
+        if (obj["vpcs"] is JsonArray vpcs)
+        {
+            foreach (var vpc in vpcs.OfType<JsonObject>())
+            {
+                if (Str(vpc, "vpcId") is { } id)
+                {
+                    into.Vpcs.Add((new VpcInfo(id, Str(vpc, "ownerId")), capturedAt));
+                }
+            }
+
+            return;
+        }
+
         if (obj["vpcEndpoints"] is JsonArray endpoints)
         {
             into.VpcEndpointsListed = true;
@@ -423,7 +468,7 @@ public static class BundleLoader
             return;
         }
 
-        throw new FormatException("not recognised: neither a Kubernetes object (kind, apiVersion), kubectl version output, nor AWS CLI output of list-coverage, get-detector, describe-addon, describe-cluster, describe-addon-versions, describe-vpc-attribute or describe-vpc-endpoints");
+        throw new FormatException("not recognised: neither a Kubernetes object (kind, apiVersion), kubectl version output, nor AWS CLI output of list-coverage, get-detector, describe-addon, describe-cluster, describe-addon-versions, describe-vpc-attribute, describe-vpc-endpoints or describe-vpcs");
     }
 
     private static VpcEndpointInfo Endpoint(JsonObject endpoint)

@@ -82,6 +82,11 @@ public sealed class BundleSnapshotSource(string directory) : ISnapshotSource
             ValidatingWebhooks = contents.ValidatingWebhooks,
             MutatingWebhooks = contents.MutatingWebhooks,
             AccessReviews = AccessReviews(contents, target),
+            Nodes = contents.KindsSeen.Contains("Node") ? contents.Nodes : null,
+            Events = contents.KindsSeen.Contains("Event") ? contents.Events : null,
+            ResourceQuotas = contents.KindsSeen.Contains("ResourceQuota") ? contents.ResourceQuotas.Where(q => q.Metadata?.NamespaceProperty == target.AgentNamespace).ToList() : null,
+            LimitRanges = contents.KindsSeen.Contains("LimitRange") ? contents.LimitRanges.Where(l => l.Metadata?.NamespaceProperty == target.AgentNamespace).ToList() : null,
+            NetworkPolicies = contents.KindsSeen.Contains("NetworkPolicy") ? contents.NetworkPolicies.Where(p => p.Metadata?.NamespaceProperty == target.AgentNamespace).ToList() : null,
             Aws = Aws(contents, clusterName, region, cluster, addon, vpcId),
         };
         return new SnapshotLoadResult(snapshot, new DiagnosisOptions { InputErrors = errors, GuardDutyNotCheckedReason = notChecked }, null);
@@ -188,10 +193,14 @@ public sealed class BundleSnapshotSource(string directory) : ISnapshotSource
             endpoints = AwsObservation<IReadOnlyList<VpcEndpointInfo>>.Success(inVpc, contents.VpcEndpointsCapturedAt ?? DateTimeOffset.UnixEpoch);
         }
 
+        // ListCoverage rows of EC2 instances (the EC2 agent) when the bundle's list-coverage holds any.
+        var ec2Rows = contents.CoverageResources.Where(r => r.Resource.ResourceDetails?.Ec2InstanceDetails is not null).ToList();
+        var vpc = contents.Vpcs.Where(v => vpcId is null || v.Vpc.VpcId == vpcId).OrderByDescending(v => v.CapturedAt).FirstOrDefault();
+
         return new AwsSnapshot
         {
             Region = region,
-            AccountId = contents.CoverageResources.Select(r => r.Resource.AccountId).FirstOrDefault(a => a is not null),
+            AccountId = contents.CoverageResources.Select(r => r.Resource.AccountId).FirstOrDefault(a => a is not null) ?? AccountOf(cluster?.Arn),
             DetectorId = contents.CoverageResources.Select(r => r.Resource.DetectorId).FirstOrDefault(a => a is not null),
             Coverage = coverage,
             Detector = detector.Detector is null ? null : AwsObservation<GetDetectorResponse>.Success(detector.Detector, detector.CapturedAt),
@@ -200,7 +209,15 @@ public sealed class BundleSnapshotSource(string directory) : ISnapshotSource
             AddonVersions = versions.Count == 0 ? null : AwsObservation<IReadOnlyList<AddonVersionInfo>>.Success(versions.Select(v => v.Version).ToList(), versions.Max(v => v.CapturedAt)),
             VpcDns = dns,
             GuardDutyDataEndpoints = endpoints,
+            Ec2Coverage = ec2Rows.Count == 0 ? null : AwsObservation<IReadOnlyList<CoverageResource>>.Success(ec2Rows.Select(r => r.Resource).ToList(), ec2Rows.Max(r => r.CapturedAt)),
+            Vpc = vpc.Vpc is null ? null : AwsObservation<VpcInfo>.Success(vpc.Vpc, vpc.CapturedAt),
         };
+    }
+
+    private static string? AccountOf(string? arn)
+    {
+        var parts = arn?.Split(':');
+        return parts is { Length: > 4 } && parts[4].Length > 0 ? parts[4] : null;
     }
 
     private static string? RegionOf(string? arn)

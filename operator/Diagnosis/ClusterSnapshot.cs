@@ -31,6 +31,16 @@ public sealed record DiagnosisTarget
 
     public bool AdmissionDryRun { get; init; } = true;
 
+    /// <summary>An EKS add-on CREATING, UPDATING or DELETING for longer than this is stuck (Stalled), not progressing.</summary>
+    public TimeSpan AddonStuckAfter { get; init; } = DefaultAddonStuckAfter;
+
+    /// <summary>A GuardDuty coverage record not updated for longer than this, while the cluster changed since, is stale.</summary>
+    public TimeSpan CoverageStaleAfter { get; init; } = DefaultCoverageStaleAfter;
+
+    public static readonly TimeSpan DefaultAddonStuckAfter = TimeSpan.FromMinutes(20);
+
+    public static readonly TimeSpan DefaultCoverageStaleAfter = TimeSpan.FromHours(2);
+
     public static DiagnosisTarget FromSpec(GuardDutyCoverageSpec spec, string? defaultRegion = null) => new()
     {
         ClusterName = spec.ClusterName,
@@ -128,7 +138,61 @@ public sealed record ClusterSnapshot
     /// <summary>What AWS says; null when not read at all.</summary>
     public AwsSnapshot? Aws { get; init; }
 
+    /// <summary>Every Node of the cluster (cluster-wide); null when Nodes were not read (then node checks are skipped).</summary>
+    public IReadOnlyList<V1Node>? Nodes { get; init; }
+
+    /// <summary>Events of the agent namespace (both API groups, as <see cref="ClusterEvent"/>); null when not read.</summary>
+    public IReadOnlyList<ClusterEvent>? Events { get; init; }
+
+    /// <summary>ResourceQuotas of the agent namespace; null when not read.</summary>
+    public IReadOnlyList<V1ResourceQuota>? ResourceQuotas { get; init; }
+
+    /// <summary>LimitRanges of the agent namespace; null when not read.</summary>
+    public IReadOnlyList<V1LimitRange>? LimitRanges { get; init; }
+
+    /// <summary>NetworkPolicies of the agent namespace; null when not read.</summary>
+    public IReadOnlyList<V1NetworkPolicy>? NetworkPolicies { get; init; }
+
+    /// <summary>
+    /// The last lines of crash-looping agent containers' previous logs, by pod name; null unless reading agent logs is
+    /// switched on (<c>--read-agent-logs</c>) or a bundle holds them.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? AgentLogs { get; init; }
+
     public DiagnosisMemory Memory { get; init; } = DiagnosisMemory.None;
+}
+
+/// <summary>
+/// One Event, from <c>v1</c> (kubectl get events) or <c>events.k8s.io/v1</c> (what the operator watches), reduced to
+/// what the checks read.
+/// </summary>
+/// <param name="ObjectKind">The kind of the object the event is about (involvedObject / regarding).</param>
+/// <param name="LastSeen">The newest of lastTimestamp, series.lastObservedTime, eventTime, firstTimestamp.</param>
+public sealed record ClusterEvent(string? Type, string? Reason, string? Message, string? ObjectKind, string? ObjectName, DateTimeOffset? LastSeen, int Count)
+{
+    public static ClusterEvent From(Corev1Event e) => new(
+        e.Type,
+        e.Reason,
+        e.Message,
+        e.InvolvedObject?.Kind,
+        e.InvolvedObject?.Name,
+        Newest(e.LastTimestamp, e.Series?.LastObservedTime, e.EventTime, e.FirstTimestamp, e.Metadata?.CreationTimestamp),
+        e.Count ?? e.Series?.Count ?? 1);
+
+    public static ClusterEvent From(Eventsv1Event e) => new(
+        e.Type,
+        e.Reason,
+        e.Note,
+        e.Regarding?.Kind,
+        e.Regarding?.Name,
+        Newest(e.Series?.LastObservedTime, e.EventTime, e.DeprecatedLastTimestamp, e.DeprecatedFirstTimestamp, e.Metadata?.CreationTimestamp),
+        e.Series?.Count ?? e.DeprecatedCount ?? 1);
+
+    private static DateTimeOffset? Newest(params DateTime?[] times)
+    {
+        var newest = times.Where(t => t is not null).Select(t => t!.Value).DefaultIfEmpty().Max();
+        return newest == default ? null : new DateTimeOffset(DateTime.SpecifyKind(newest, DateTimeKind.Utc));
+    }
 }
 
 /// <summary>Kind names for <see cref="ClusterSnapshot.UnobservedKinds"/>.</summary>

@@ -59,6 +59,12 @@ internal sealed class DiagnosisContext
     /// <summary>EKS reports the add-on CREATING or UPDATING.</summary>
     public bool AddonProgressing { get; set; }
 
+    /// <summary>Agent pods whose failure a node-level cause explains (OOM kill, kernel): not counted again as generic crash loops.</summary>
+    public HashSet<string> ExplainedPods { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Eligible, covered and never-coverable nodes; null when Nodes were not read.</summary>
+    public Checks.NodeCounts? NodeCounts { get; set; }
+
     public void Add(string reason, FindingSource source, string message, IReadOnlyDictionary<string, string>? details = null) =>
         Observations.Add(new Observation(reason, source, message, details));
 

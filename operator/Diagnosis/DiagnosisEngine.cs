@@ -22,7 +22,7 @@ public static class DiagnosisEngine
         new(CheckTypes.AgentConfigurationValid, "ConfigurationAsDeployed", [FindingSource.Local], false),
         new(CheckTypes.GuardDutyCovered, "Healthy", [FindingSource.GuardDuty], true),
         new(CheckTypes.EksAddonHealthy, "AddonActive", [FindingSource.EksAddon], true),
-        new(CheckTypes.NetworkReady, "VpcReady", [FindingSource.Ec2, FindingSource.GuardDuty], false),
+        new(CheckTypes.NetworkReady, "VpcReady", [FindingSource.Ec2, FindingSource.GuardDuty, FindingSource.Local], false),
     ];
 
     /// <summary>Errors that are expected while GuardDuty or EKS are still installing the agent.</summary>
@@ -38,10 +38,13 @@ public static class DiagnosisEngine
         var context = new DiagnosisContext(snapshot);
         if (snapshot.KubernetesObserved)
         {
+            NodeChecks.ExplainPodFailures(context);
             AgentChecks.Run(context);
+            NodeChecks.Run(context);
             AccessChecks.RunPriorityClass(context);
             AccessChecks.RunAddonManager(context);
             AdmissionChecks.Run(context);
+            PolicyChecks.Run(context);
         }
         else
         {
@@ -55,6 +58,7 @@ public static class DiagnosisEngine
         var guardDuty = AwsChecks.GuardDuty(context, options.GuardDutyNotCheckedReason);
         AwsChecks.EksAddon(context);
         AwsChecks.Network(context);
+        CoverageChecks.Run(context, guardDuty);
 
         var findings = Merge(context);
         var local = !snapshot.KubernetesObserved
@@ -82,6 +86,7 @@ public static class DiagnosisEngine
             GuardDuty = guardDuty,
             CrossCheck = crossCheck,
             Agent = Agent(context),
+            Nodes = context.NodeCounts is { } nodes ? new NodeSummary { Eligible = nodes.Eligible, WithAgent = nodes.WithAgent, NotCoverable = nodes.NotCoverable } : null,
             Findings = reportFindings,
             Checks = checks,
             Readiness = readiness,
@@ -265,7 +270,8 @@ public static class DiagnosisEngine
             return new CheckOutcome(check.Type, blocking.Status, blocking.Reason, blocking.Message);
         }
 
-        var warnings = relevant.Where(f => f.Entry.Severity != Severity.Error).ToList();
+        // Info findings (nodes that can never be covered, a shared VPC) inform; they do not replace the check's healthy reason.
+        var warnings = relevant.Where(f => f.Entry.Severity == Severity.Warning).ToList();
         if (warnings.Count > 0)
         {
             return new CheckOutcome(check.Type, ConditionStatus.True, warnings[0].Reason, Summarize(warnings));
@@ -283,6 +289,12 @@ public static class DiagnosisEngine
         switch (guardDuty.CoverageStatus)
         {
             case GuardDutyVerdicts.Healthy:
+                // HEALTHY is not the last word: too few covered nodes, or a detector that is misconfigured.
+                if (relevant.FirstOrDefault(f => f.Entry.Severity == Severity.Error) is { } error)
+                {
+                    return new CheckOutcome(type, ConditionStatus.False, error.Reason, Summarize([error]));
+                }
+
                 var warning = relevant.FirstOrDefault(f => f.Entry.Severity != Severity.Error);
                 return warning is null
                     ? new CheckOutcome(type, ConditionStatus.True, "Healthy", $"GuardDuty reports the cluster HEALTHY{Nodes(guardDuty)}.")

@@ -56,6 +56,9 @@ public sealed record DiagnosisReport
 
     public AgentSummary? Agent { get; init; }
 
+    /// <summary>How the cluster's nodes split (eligible, with a ready agent, never coverable); null when Nodes were not read.</summary>
+    public NodeSummary? Nodes { get; init; }
+
     /// <summary>One per root cause, most severe first.</summary>
     public IReadOnlyList<DiagnosisFinding> Findings { get; init; } = [];
 
@@ -107,6 +110,18 @@ public sealed record AgentSummary
     public string? Version { get; init; }
 
     public string? Image { get; init; }
+}
+
+public sealed record NodeSummary
+{
+    /// <summary>Linux nodes that can run the agent (not Fargate, hybrid, Windows, unsupported architecture) and are Ready.</summary>
+    public int Eligible { get; init; }
+
+    /// <summary>Eligible nodes with a running, Ready agent pod.</summary>
+    public int WithAgent { get; init; }
+
+    /// <summary>Nodes that can never run the agent.</summary>
+    public int NotCoverable { get; init; }
 }
 
 public sealed record DiagnosisFinding
@@ -183,6 +198,16 @@ public static class ReportStatusMapping
             Summary = SchemaLimits.Fit(report.Agent.Summary, SchemaLimits.Word),
             Version = SchemaLimits.Fit(report.Agent.Version, SchemaLimits.AddonVersion),
             Image = SchemaLimits.Fit(report.Agent.Image, SchemaLimits.Image),
+        };
+
+    public static NodesStatus? ToNodesStatus(this DiagnosisReport report) => report.Nodes is null
+        ? null
+        : new NodesStatus
+        {
+            Eligible = report.Nodes.Eligible,
+            WithAgent = report.Nodes.WithAgent,
+            NotCoverable = report.Nodes.NotCoverable,
+            Summary = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{report.Nodes.WithAgent}/{report.Nodes.Eligible}"),
         };
 
     public static IReadOnlyList<Finding> ToStatusFindings(this DiagnosisReport report) =>

@@ -50,6 +50,22 @@ public static class ReasonCodes
     /// <c>--cluster-view-stale-after</c>, so Ready is Unknown with this reason instead of a verdict nobody can see.
     /// </summary>
     public const string ClusterViewStale = nameof(ClusterViewStale);
+    // Catalog v2 (issue 9): failure modes real clusters hit (shared/reference/real-world-failures.md, FM-01..FM-22).
+    public const string NodesWithoutAgent = nameof(NodesWithoutAgent);
+    public const string NodesNotCoverable = nameof(NodesNotCoverable);
+    public const string AgentKernelUnsupported = nameof(AgentKernelUnsupported);
+    public const string AgentOOMKilled = nameof(AgentOOMKilled);
+    public const string PodSecurityBlocksAgent = nameof(PodSecurityBlocksAgent);
+    public const string AgentPodSpecMutated = nameof(AgentPodSpecMutated);
+    public const string ResourceQuotaBlocksAgent = nameof(ResourceQuotaBlocksAgent);
+    public const string GitOpsOwnsAgentObjects = nameof(GitOpsOwnsAgentObjects);
+    public const string NetworkPolicyBlocksAgent = nameof(NetworkPolicyBlocksAgent);
+    public const string AddonStuckInProgress = nameof(AddonStuckInProgress);
+    public const string GuardDutyFeatureMisconfigured = nameof(GuardDutyFeatureMisconfigured);
+    public const string CoverageHealthyButNodesUncovered = nameof(CoverageHealthyButNodesUncovered);
+    public const string GuardDutyCoverageStale = nameof(GuardDutyCoverageStale);
+    public const string DuplicateAgentOnNode = nameof(DuplicateAgentOnNode);
+    public const string VpcOwnedByAnotherAccount = nameof(VpcOwnedByAnotherAccount);
 }
 
 /// <summary>The checks of the diagnosis. Each is one status condition type of the custom resource.</summary>

@@ -15,6 +15,12 @@ public sealed record InformerOptions
 
     public string? FieldSelector { get; init; }
 
+    /// <summary>
+    /// Applied in place to every object before it is cached and handed to handlers (client-go's TransformFunc): drop
+    /// what no reader uses (managedFields, images, volumes...) so that large clusters do not double the memory.
+    /// </summary>
+    public Action<IKubernetesObject<V1ObjectMeta>>? Transform { get; init; }
+
     /// <summary>Page size of the LIST (<c>limit</c>).</summary>
     public int PageSize { get; init; } = 500;
 
@@ -496,6 +502,7 @@ public sealed class Informer<T> : IInformer
 
             obj.ApiVersion ??= Type.ApiVersion;
             obj.Kind ??= Type.Kind;
+            options.Transform?.Invoke(obj);
             if (e.Type == WatchEventType.Deleted)
             {
                 // The DELETED event carries the final state (at the deletion's resourceVersion): hand out that one.
@@ -527,6 +534,7 @@ public sealed class Informer<T> : IInformer
             var listed = new HashSet<string>(StringComparer.Ordinal);
             foreach (var obj in items)
             {
+                options.Transform?.Invoke(obj);
                 listed.Add(InformerCache<T>.KeyOf(obj));
             }
 

@@ -107,6 +107,31 @@ public sealed class KubeApiClient
             return await ReadAsync(response, typeInfo, "GET", path, token).ConfigureAwait(false);
         }, cancellationToken);
 
+    /// <summary>
+    /// The last <paramref name="tailLines"/> lines of a container's log (<c>pods/log</c>), at most
+    /// <paramref name="limitBytes"/>; null when the pod or its previous instance does not exist.
+    /// </summary>
+    public Task<string?> GetPodLogAsync(string namespaceName, string podName, string container, bool previous, int tailLines, int limitBytes, CancellationToken cancellationToken = default)
+    {
+        var path = KubeResources.Pods.ItemPath(podName, namespaceName) + "/log";
+        var query = new QueryBuilder()
+            .Add("container", container)
+            .Add("previous", previous ? "true" : null)
+            .Add("tailLines", tailLines.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Add("limitBytes", limitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return WithDeadlineAsync<string?>("GET", path, async token =>
+        {
+            using var response = await SendAsync(HttpMethod.Get, path, query, null, HttpCompletionOption.ResponseContentRead, allowNotFound: true, token).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+
+            var text = await response.Content.ReadAsStringAsync(token).ConfigureAwait(false);
+            return text.Length > limitBytes ? text[..limitBytes] : text;
+        }, cancellationToken);
+    }
+
     /// <summary>One LIST request (one page when <see cref="ListOptions.Limit"/> is set).</summary>
     public Task<KubeList<T>> ListAsync<T>(ResourceType<T> type, string? namespaceName = null, ListOptions? options = null, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject<V1ObjectMeta> =>

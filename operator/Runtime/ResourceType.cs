@@ -120,4 +120,11 @@ public static class KubeResources
     public static ResourceType<V1Lease> Leases { get; } = new("coordination.k8s.io", "v1", "leases", "Lease", true, KubeJson.TypeInfo<V1Lease>());
 
     public static ResourceType<Eventsv1Event> Events { get; } = new("events.k8s.io", "v1", "events", "Event", true, KubeJson.TypeInfo<Eventsv1Event>());
+
+    public static ResourceType<V1ResourceQuota> ResourceQuotas { get; } = new("", "v1", "resourcequotas", "ResourceQuota", true, KubeJson.TypeInfo<V1ResourceQuota>());
+
+    public static ResourceType<V1LimitRange> LimitRanges { get; } = new("", "v1", "limitranges", "LimitRange", true, KubeJson.TypeInfo<V1LimitRange>());
+
+    public static ResourceType<V1NetworkPolicy> NetworkPolicies { get; } =
+        new("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, KubeJson.TypeInfo<V1NetworkPolicy>());
 }

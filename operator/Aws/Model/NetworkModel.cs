@@ -16,3 +16,6 @@ public sealed record VpcEndpointInfo(
     bool? PrivateDnsEnabled,
     string? OwnerId,
     IReadOnlyDictionary<string, string> Tags);
+
+/// <summary>EC2 DescribeVpcs: the VPC and the account that owns it (another account's for a shared VPC).</summary>
+public sealed record VpcInfo(string VpcId, string? OwnerId);

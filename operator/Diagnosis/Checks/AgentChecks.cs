@@ -63,6 +63,12 @@ internal static class AgentChecks
                 continue;
             }
 
+            if (context.ExplainedPods.Contains(name))
+            {
+                // NodeChecks reported the cause (OOM kill, kernel): one finding per cause, not a second generic one.
+                continue;
+            }
+
             var statuses = (pod.Status?.InitContainerStatuses ?? []).Concat(pod.Status?.ContainerStatuses ?? []).ToList();
             var crash = statuses.FirstOrDefault(s => s.State?.Waiting?.Reason == "CrashLoopBackOff");
             if (crash is not null)
@@ -109,7 +115,7 @@ internal static class AgentChecks
                 $"{Count(pullFailing.Count, pods.Count)} cannot pull the image {context.Image} ({counts}): {Sample(pullFailing)}");
         }
 
-        var specific = unschedulable.Count + crashLooping.Count + pullFailing.Count;
+        var specific = unschedulable.Count + crashLooping.Count + pullFailing.Count + pods.Count(p => context.ExplainedPods.Contains(p.Metadata?.Name ?? ""));
         if (available < desired && specific == 0)
         {
             if (context.RolloutInProgress)

@@ -213,6 +213,16 @@ internal static class AwsChecks
         }
 
         var status = addon.Status ?? "UNKNOWN";
+        var since = addon.ModifiedAt ?? addon.CreatedAt;
+        if (status is "CREATING" or "UPDATING" or "DELETING" && since is { } started && context.Snapshot.Now - started > target.AddonStuckAfter)
+        {
+            // Progress that never ends is a failure someone has to look at (Stalled), not Reconciling forever.
+            context.Add(ReasonCodes.AddonStuckInProgress, FindingSource.EksAddon,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"EKS add-on {Catalog.AddonName} {addon.AddonVersion} has been {status} since {Rfc(started)} ({(context.Snapshot.Now - started).TotalMinutes:0} min, threshold {target.AddonStuckAfter.TotalMinutes:0} min)."));
+            status = "STUCK";
+        }
+
         switch (status)
         {
             case "CREATING" or "UPDATING":

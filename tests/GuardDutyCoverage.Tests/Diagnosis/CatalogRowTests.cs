@@ -194,6 +194,85 @@ public sealed class CatalogRowTests
         [(ReasonCodes.GuardDutyCoverageNotFound, FindingSource.GuardDuty)] = b => b.Coverage = null,
         [(ReasonCodes.ManagementTypeMismatch, FindingSource.GuardDuty)] = b => b.Target = b.Target with { ExpectedManagementType = "MANUAL" },
         [(ReasonCodes.GuardDutyDataEndpointMissing, FindingSource.Ec2)] = b => b.Endpoints = [],
+
+        // Catalog v2 (issue 9).
+        [(ReasonCodes.NodesWithoutAgent, FindingSource.Local)] = b =>
+        {
+            b.WithNodes();
+            b.Nodes!.Add(SnapshotBuilder.Node("ip-10-0-9-9.ec2.internal", labels: "    karpenter.sh/nodepool: gpu", spec: "  taints:\n  - {key: nvidia.com/gpu, value: \"true\", effect: NoSchedule}"));
+        },
+        [(ReasonCodes.NodesNotCoverable, FindingSource.Local)] = b =>
+        {
+            b.WithNodes();
+            b.Nodes!.Add(SnapshotBuilder.Node("fargate-ip-10-0-5-5.ec2.internal", labels: "    eks.amazonaws.com/compute-type: fargate"));
+            b.Nodes!.Add(SnapshotBuilder.Node("ip-10-0-6-6.ec2.internal", os: "windows"));
+        },
+        [(ReasonCodes.AgentKernelUnsupported, FindingSource.Local)] = b =>
+        {
+            b.WithNodes();
+            b.Pods[0] = TerminatedPod("aws-guardduty-agent-a1", "ip-10-0-1-1.ec2.internal", "Error", "libbpf: failed to find valid kernel BTF\nlibbpf: failed to load BPF skeleton 'patrol_bpf': -3");
+            b.DaemonSet!.Status.NumberAvailable = 2;
+        },
+        [(ReasonCodes.AgentOOMKilled, FindingSource.Local)] = b =>
+        {
+            b.WithNodes();
+            b.Pods[1] = TerminatedPod("aws-guardduty-agent-b2", "ip-10-0-1-2.ec2.internal", "OOMKilled", null, exitCode: 137);
+            b.DaemonSet!.Status.NumberAvailable = 2;
+        },
+        [(ReasonCodes.PodSecurityBlocksAgent, FindingSource.Local)] = b =>
+        {
+            b.Namespace!.Metadata.Labels["pod-security.kubernetes.io/enforce"] = "baseline";
+            AgentNeeds(b.DaemonSet!);
+        },
+        [(ReasonCodes.AgentPodSpecMutated, FindingSource.Local)] = b =>
+        {
+            // A pod of the current template (generation 3) that a mutating policy rewrote on admission.
+            b.Pods[2].Metadata.Labels["pod-template-generation"] = "3";
+            b.Pods[2].Spec.Containers[0].SecurityContext = new V1SecurityContext { Capabilities = new V1Capabilities { Drop = ["ALL"] }, RunAsNonRoot = true };
+        },
+        [(ReasonCodes.ResourceQuotaBlocksAgent, FindingSource.Local)] = b =>
+        {
+            b.WithNodes();
+            b.ResourceQuotas = [SnapshotBuilder.Yaml<V1ResourceQuota>("""
+                apiVersion: v1
+                kind: ResourceQuota
+                metadata: {name: namespace-quota, namespace: amazon-guardduty}
+                spec: {hard: {pods: "2"}}
+                status: {hard: {pods: "2"}, used: {pods: "2"}}
+                """)];
+        },
+        [(ReasonCodes.GitOpsOwnsAgentObjects, FindingSource.Local)] = b =>
+            b.DaemonSet!.Metadata.Annotations = new Dictionary<string, string> { ["argocd.argoproj.io/tracking-id"] = "security:apps/DaemonSet:amazon-guardduty/aws-guardduty-agent" },
+        [(ReasonCodes.NetworkPolicyBlocksAgent, FindingSource.Local)] = b =>
+            b.NetworkPolicies = [SnapshotBuilder.Yaml<V1NetworkPolicy>("""
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: default-deny-egress, namespace: amazon-guardduty}
+                spec:
+                  podSelector: {}
+                  policyTypes: [Egress]
+                """)],
+        [(ReasonCodes.AddonStuckInProgress, FindingSource.EksAddon)] = b =>
+            b.Addon = b.Addon! with { Status = "UPDATING", ModifiedAt = SnapshotBuilder.Now.AddMinutes(-45) },
+        [(ReasonCodes.GuardDutyFeatureMisconfigured, FindingSource.GuardDuty)] = b =>
+            b.Detector = Detector(runtime: "DISABLED", addonManagement: "ENABLED"),
+        [(ReasonCodes.CoverageHealthyButNodesUncovered, FindingSource.GuardDuty)] = b =>
+        {
+            var coverage = SnapshotBuilder.HealthyCoverage();
+            b.Coverage = coverage with { ResourceDetails = coverage.ResourceDetails! with { EksClusterDetails = coverage.ResourceDetails.EksClusterDetails! with { CoveredNodes = 3, CompatibleNodes = 9 } } };
+        },
+        [(ReasonCodes.GuardDutyCoverageStale, FindingSource.GuardDuty)] = b =>
+        {
+            // Updated 30 h ago; the nodes joined 24 h ago, long enough for GuardDuty to have noticed.
+            b.WithNodes();
+            b.Coverage = SnapshotBuilder.HealthyCoverage() with { UpdatedAt = SnapshotBuilder.Now.AddHours(-30) };
+        },
+        [(ReasonCodes.DuplicateAgentOnNode, FindingSource.GuardDuty)] = b =>
+        {
+            b.WithNodes();
+            b.Ec2Coverage = [Ec2Row("i-00000000000000002")];
+        },
+        [(ReasonCodes.VpcOwnedByAnotherAccount, FindingSource.Ec2)] = b => b.Vpc = new VpcInfo("vpc-0a1b2c3d4e5f60718", "999988887777"),
     };
 
     public static TheoryData<string, string> AllCases()
@@ -271,7 +350,7 @@ public sealed class CatalogRowTests
     {
         CheckTypes.GuardDutyCovered => source == "GuardDuty",
         CheckTypes.EksAddonHealthy => source == "EksAddon",
-        CheckTypes.NetworkReady => source is "Ec2" or "GuardDuty",
+        CheckTypes.NetworkReady => source is "Ec2" or "GuardDuty" or "Local",
         _ => source == "Local",
     };
 
@@ -554,6 +633,61 @@ public sealed class CatalogRowTests
             .Select(m => m.Groups[1].Value).Except(Enum.GetNames<FindingSource>()).ToHashSet();
         Assert.Equal(28, documented.Count);
         Assert.Subset(Catalog.Entries.Select(e => e.Reason).ToHashSet(), documented);
-        Assert.Equal([ReasonCodes.GuardDutyDataEndpointMissing, ReasonCodes.ClusterViewStale], Catalog.Entries.Select(e => e.Reason).Except(documented));
+        Assert.Equal([ReasonCodes.GuardDutyDataEndpointMissing, ReasonCodes.ClusterViewStale, .. CatalogV2Codes], Catalog.Entries.Select(e => e.Reason).Except(documented));
     }
+
+    /// <summary>An agent pod whose container last terminated (OOMKilled, or Error with a termination message) and now waits in CrashLoopBackOff.</summary>
+    internal static V1Pod TerminatedPod(string name, string node, string reason, string? message, int exitCode = 1)
+    {
+        var pod = SnapshotBuilder.WaitingPod(name, "CrashLoopBackOff", "back-off 5m0s restarting failed container", restarts: 6, lastExit: exitCode);
+        pod.Spec.NodeName = node;
+        var last = pod.Status.ContainerStatuses[0].LastState.Terminated;
+        last.Reason = reason;
+        last.Message = message;
+        last.FinishedAt = SnapshotBuilder.Now.AddMinutes(-3).UtcDateTime;
+        return pod;
+    }
+
+    /// <summary>What the real agent's template holds (AWS workshop, v1.1.0): host mounts and two capabilities baseline forbids.</summary>
+    internal static void AgentNeeds(V1DaemonSet daemonSet)
+    {
+        var spec = daemonSet.Spec.Template.Spec;
+        spec.Volumes = [new V1Volume { Name = "host-proc", HostPath = new V1HostPathVolumeSource { Path = "/proc" } }];
+        spec.Containers[0].SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false, Capabilities = new V1Capabilities { Add = ["SYS_PTRACE", "SYS_ADMIN"] } };
+    }
+
+    internal static GetDetectorResponse Detector(string runtime, string addonManagement, string? legacy = null, string? legacyAddonManagement = null)
+    {
+        var features = new List<DetectorFeatureConfigurationResult>
+        {
+            new() { Name = "RUNTIME_MONITORING", Status = runtime, AdditionalConfiguration = [new DetectorAdditionalConfigurationResult { Name = "EKS_ADDON_MANAGEMENT", Status = addonManagement }] },
+        };
+        if (legacy is not null)
+        {
+            features.Add(new() { Name = "EKS_RUNTIME_MONITORING", Status = legacy, AdditionalConfiguration = [new DetectorAdditionalConfigurationResult { Name = "EKS_ADDON_MANAGEMENT", Status = legacyAddonManagement ?? addonManagement }] });
+        }
+
+        return new GetDetectorResponse { Status = "ENABLED", Features = features };
+    }
+
+    internal static CoverageResource Ec2Row(string instanceId) => new()
+    {
+        ResourceId = instanceId,
+        AccountId = "111122223333",
+        CoverageStatus = "HEALTHY",
+        ResourceDetails = new CoverageResourceDetails
+        {
+            ResourceType = "EC2",
+            Ec2InstanceDetails = new CoverageEc2InstanceDetails { InstanceId = instanceId, ManagementType = "AUTO_MANAGED", AgentDetails = new AgentDetails { Version = "1.0.0" } },
+        },
+    };
+
+    /// <summary>The codes of issue 9 (catalog v2), beyond CATALOG.md, in catalog order.</summary>
+    internal static readonly string[] CatalogV2Codes =
+    [
+        ReasonCodes.NodesWithoutAgent, ReasonCodes.NodesNotCoverable, ReasonCodes.AgentKernelUnsupported, ReasonCodes.AgentOOMKilled,
+        ReasonCodes.PodSecurityBlocksAgent, ReasonCodes.AgentPodSpecMutated, ReasonCodes.ResourceQuotaBlocksAgent, ReasonCodes.GitOpsOwnsAgentObjects,
+        ReasonCodes.NetworkPolicyBlocksAgent, ReasonCodes.AddonStuckInProgress, ReasonCodes.GuardDutyFeatureMisconfigured,
+        ReasonCodes.CoverageHealthyButNodesUncovered, ReasonCodes.GuardDutyCoverageStale, ReasonCodes.DuplicateAgentOnNode, ReasonCodes.VpcOwnedByAnotherAccount,
+    ];
 }

@@ -73,6 +73,23 @@ internal sealed class SnapshotBuilder
 
     public DiagnosisMemory Memory { get; set; } = DiagnosisMemory.None;
 
+    /// <summary>Null: Nodes not read (the node checks are skipped), as in every snapshot before catalog v2.</summary>
+    public List<V1Node>? Nodes { get; set; }
+
+    public List<ClusterEvent>? Events { get; set; }
+
+    public List<V1ResourceQuota>? ResourceQuotas { get; set; }
+
+    public List<V1LimitRange>? LimitRanges { get; set; }
+
+    public List<V1NetworkPolicy>? NetworkPolicies { get; set; }
+
+    public Dictionary<string, string>? AgentLogs { get; set; }
+
+    public List<CoverageResource>? Ec2Coverage { get; set; }
+
+    public VpcInfo? Vpc { get; set; }
+
     public bool KubernetesObserved { get; set; } = true;
 
     public SnapshotBuilder()
@@ -104,6 +121,12 @@ internal sealed class SnapshotBuilder
         DaemonSetDryRun = DaemonSetDryRun,
         NamespaceDryRun = NamespaceDryRun,
         Memory = Memory,
+        Nodes = Nodes,
+        Events = Events,
+        ResourceQuotas = ResourceQuotas,
+        LimitRanges = LimitRanges,
+        NetworkPolicies = NetworkPolicies,
+        AgentLogs = AgentLogs,
         Aws = new AwsSnapshot
         {
             Region = Region,
@@ -114,6 +137,8 @@ internal sealed class SnapshotBuilder
             AddonVersions = AddonVersions is null ? null : AwsObservation<IReadOnlyList<AddonVersionInfo>>.Success(AddonVersions, Now),
             VpcDns = VpcDns is null ? null : AwsObservation<VpcDnsAttributes>.Success(VpcDns, Now),
             GuardDutyDataEndpoints = Endpoints is null ? null : AwsObservation<IReadOnlyList<VpcEndpointInfo>>.Success(Endpoints, Now),
+            Ec2Coverage = Ec2Coverage is null ? null : AwsObservation<IReadOnlyList<CoverageResource>>.Success(Ec2Coverage, Now),
+            Vpc = Vpc is null ? null : AwsObservation<VpcInfo>.Success(Vpc, Now),
         },
     };
 
@@ -240,6 +265,58 @@ internal sealed class SnapshotBuilder
 
         """.Replace("IMAGE", Image, StringComparison.Ordinal) + conditions.Replace("IMAGE", Image, StringComparison.Ordinal) + "\n"
         + (containerStatuses is null ? "" : "  containerStatuses:\n" + containerStatuses.Replace("IMAGE", Image, StringComparison.Ordinal) + "\n");
+
+    /// <summary>
+    /// Gives the snapshot Nodes: one Ready Linux EC2 node per agent pod (ip-10-0-1-1.ec2.internal, ...), each pod
+    /// bound to its node, as the DaemonSet controller and scheduler leave them.
+    /// </summary>
+    public SnapshotBuilder WithNodes()
+    {
+        Nodes = [];
+        for (var i = 0; i < Pods.Count; i++)
+        {
+            var name = $"ip-10-0-1-{i + 1}.ec2.internal";
+            Pods[i].Spec.NodeName = name;
+            Nodes.Add(Node(name, $"i-0{i + 1:D16}"));
+        }
+
+        return this;
+    }
+
+    /// <summary>A Ready Linux amd64 EC2 node created a day before <see cref="Now"/>; <paramref name="labels"/> and <paramref name="spec"/> are extra YAML lines.</summary>
+    public static V1Node Node(string name, string instanceId = "i-0abcdef1234567890", string labels = "", string spec = "", string os = "linux", string created = "2026-11-25T17:00:00Z") =>
+        Yaml<V1Node>($$"""
+            apiVersion: v1
+            kind: Node
+            metadata:
+              name: {{name}}
+              creationTimestamp: "{{created}}"
+              labels:
+                kubernetes.io/os: {{os}}
+                kubernetes.io/arch: amd64
+                kubernetes.io/hostname: {{name}}
+                node.kubernetes.io/instance-type: m6i.large
+            {{labels}}
+            spec:
+              providerID: aws:///us-east-1a/{{instanceId}}
+            {{spec}}
+            status:
+              conditions:
+              - type: Ready
+                status: "True"
+                reason: KubeletReady
+              nodeInfo:
+                architecture: amd64
+                operatingSystem: {{os}}
+                osImage: Amazon Linux 2023.6.20241212
+                kernelVersion: 6.1.119-129.201.amzn2023.x86_64
+                kubeletVersion: v1.33.5-eks-3025e55
+                containerRuntimeVersion: containerd://1.7.23
+                bootID: ""
+                machineID: ""
+                systemUUID: ""
+                kubeProxyVersion: ""
+            """);
 
     /// <summary>The response body of a k8s-golden recording as a typed object.</summary>
     public static T Golden<T>(string file)

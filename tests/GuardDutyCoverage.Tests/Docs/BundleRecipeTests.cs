@@ -94,7 +94,7 @@ public sealed class BundleRecipeTests
 
         var bundle = Path.Combine(scratch.Path, "guardduty-bundle");
         Assert.Equal(
-            ["clusterrolebindings.json", "daemonsets.json", "mutatingwebhookconfigurations.json", "namespaces.json", "pods.json", "priorityclasses.json", "subjectaccessreviews.json", "validatingwebhookconfigurations.json", "version.json"],
+            ["clusterrolebindings.json", "daemonsets.json", "events.json", "limitranges.json", "mutatingwebhookconfigurations.json", "namespaces.json", "networkpolicies.json", "nodes.json", "pods.json", "priorityclasses.json", "resourcequotas.json", "subjectaccessreviews.json", "validatingwebhookconfigurations.json", "version.json"],
             Directory.EnumerateFiles(bundle).Select(Path.GetFileName).Order(StringComparer.Ordinal));
 
         var (exit, report, error) = await DiagnoseAsync("--bundle", bundle, "--cluster-name", "prod-eks-1", "--region", "us-east-1");
