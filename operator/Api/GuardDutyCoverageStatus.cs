@@ -32,6 +32,9 @@ public sealed record GuardDutyCoverageStatus
     [Description("Ready (always), Reconciling and Stalled (only while true), and one condition per check.")]
     [ListMapKeys("type")]
     public IReadOnlyList<Condition>? Conditions { get; init; }
+
+    [Description("One line of at most 120 characters for kubectl get -o wide: the Ready reason, the top cause and how many more. The full text is in findings and conditions.")]
+    public string? Summary { get; init; }
 }
 
 public sealed record GuardDutyStatus

@@ -20,6 +20,8 @@ public static class RunCommand
         var probes = new Option<string>("--health-probe-bind-address") { Description = "Address of /healthz and /readyz; 0 disables.", DefaultValueFactory = _ => ":8081" };
         var agentNamespaces = new Option<string>("--agent-namespaces") { Description = "Comma-separated namespaces whose DaemonSets and Pods are read.", DefaultValueFactory = _ => "amazon-guardduty" };
         var workers = new Option<int>("--max-concurrent-reconciles") { Description = "Reconciles run in parallel.", DefaultValueFactory = _ => 2 };
+        var confirmation = new Option<int>("--unhealthy-confirmation-seconds") { Description = "Seconds a new unhealthy state must hold before a Warning event and a notification.", DefaultValueFactory = _ => 30 };
+        var eventBus = new Option<string?>("--notify-event-bus") { Description = "EventBridge bus (name or ARN) to put every coverage change on (needs events:PutEvents)." };
         var remediation = new Option<bool>("--remediation") { Description = "Allow spec.remediation.mode Apply (needs the remediation RBAC)." };
         var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
@@ -27,7 +29,7 @@ public static class RunCommand
         logFormat.AcceptOnlyFromAmong("text", "json");
 
         var command = new Command("run", "Run the operator: reconcile GuardDutyCoverage resources until stopped.");
-        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, remediation, logLevel, logFormat })
+        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, confirmation, eventBus, remediation, logLevel, logFormat })
         {
             command.Options.Add(option);
         }
@@ -54,6 +56,12 @@ public static class RunCommand
                 throw new CliException($"--max-concurrent-reconciles {concurrency} is outside 1..64");
             }
 
+            var confirmSeconds = parse.GetValue(confirmation);
+            if (confirmSeconds is < 0 or > 3600)
+            {
+                throw new CliException($"--unhealthy-confirmation-seconds {confirmSeconds} is outside 0..3600");
+            }
+
             var settings = new RunSettings
             {
                 Kubernetes = KubeConnection.Load(parse.GetValue(kubeconfig), parse.GetValue(context)),
@@ -69,6 +77,8 @@ public static class RunCommand
                     AgentNamespaces = namespaces,
                     RemediationEnabled = parse.GetValue(remediation),
                     MaxConcurrentReconciles = concurrency,
+                    UnhealthyConfirmation = TimeSpan.FromSeconds(confirmSeconds),
+                    NotifyEventBus = parse.GetValue(eventBus) is { Length: > 0 } bus ? bus : null,
                     DefaultRegion = Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
                 },
             };

@@ -13,4 +13,13 @@ public sealed record OperatorOptions
 
     /// <summary>Region used when a CR names none (AWS_REGION / AWS_DEFAULT_REGION / instance metadata).</summary>
     public string? DefaultRegion { get; init; }
+
+    /// <summary>
+    /// How long a newly unhealthy state must hold before a Warning event and a notification go out (roll-outs and
+    /// node churn pass within it); causes that cannot pass by themselves are announced at once.
+    /// </summary>
+    public TimeSpan UnhealthyConfirmation { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>EventBridge bus for every CR's coverage changes (a CR's <c>spec.notify.eventBusName</c> wins); null: off.</summary>
+    public string? NotifyEventBus { get; init; }
 }

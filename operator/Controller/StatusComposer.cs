@@ -29,6 +29,7 @@ public static class StatusComposer
 
         desired.AddRange(report.Checks.Select(c => new DesiredCondition(c.Type, c.Status, c.Reason, c.Message)));
 
+        var findings = report.ToStatusFindings();
         return new GuardDutyCoverageStatus
         {
             ObservedGeneration = generation,
@@ -37,8 +38,9 @@ public static class StatusComposer
             GuardDuty = report.ToGuardDutyStatus(),
             CrossCheck = report.CrossCheck,
             Agent = report.ToAgentStatus(),
-            Findings = report.ToStatusFindings(),
+            Findings = findings,
             Conditions = ConditionSet.Build(previous?.Conditions, desired, generation, now),
+            Summary = StatusSummary.Compose(readiness.Reason, readiness.Message, findings),
         };
     }
 
@@ -65,6 +67,7 @@ public static class StatusComposer
         {
             ObservedGeneration = generation,
             Conditions = [.. conditions, .. checks],
+            Summary = StatusSummary.Compose(InvalidSpecReason, problems.Count > 0 ? problems[0] : message, Math.Max(0, problems.Count - 1)),
         };
     }
 }
