@@ -20,7 +20,7 @@ public static class RunCommand
         var probes = new Option<string>("--health-probe-bind-address") { Description = "Address of /healthz and /readyz; 0 disables.", DefaultValueFactory = _ => ":8081" };
         var agentNamespaces = new Option<string>("--agent-namespaces") { Description = "Comma-separated namespaces whose DaemonSets and Pods are read.", DefaultValueFactory = _ => "amazon-guardduty" };
         var workers = new Option<int>("--max-concurrent-reconciles") { Description = "Reconciles run in parallel.", DefaultValueFactory = _ => 2 };
-        var confirmation = new Option<int>("--unhealthy-confirmation-seconds") { Description = "Seconds a new unhealthy state must hold before a Warning event and a notification.", DefaultValueFactory = _ => 30 };
+        var confirmation = new Option<int>("--confirm-seconds") { Description = "Seconds a new unhealthy state must hold before a Warning event and a notification.", DefaultValueFactory = _ => 30 };
         var eventBus = new Option<string?>("--notify-event-bus") { Description = "EventBridge bus (name or ARN) to put every coverage change on (needs events:PutEvents)." };
         var remediation = new Option<bool>("--remediation") { Description = "Allow spec.remediation.mode Apply (needs the remediation RBAC)." };
         var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
@@ -59,7 +59,7 @@ public static class RunCommand
             var confirmSeconds = parse.GetValue(confirmation);
             if (confirmSeconds is < 0 or > 3600)
             {
-                throw new CliException($"--unhealthy-confirmation-seconds {confirmSeconds} is outside 0..3600");
+                throw new CliException($"--confirm-seconds {confirmSeconds} is outside 0..3600");
             }
 
             var settings = new RunSettings

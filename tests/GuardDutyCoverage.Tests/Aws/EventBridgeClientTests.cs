@@ -144,12 +144,11 @@ public sealed class EventBridgeClientTests
                 received.Add((signature, violations, context.Request.Headers["X-Amz-Target"].ToString()));
             }
 
+            context.Response.StatusCode = signature?.Status ?? 200;
             context.Response.ContentType = "application/x-amz-json-1.1";
-            await context.Response.WriteAsync(signature is null ? """{"FailedEntryCount":0,"Entries":[{"EventId":"11710aed-b79e-4468-a20b-bb3c0c3b4860"}]}""" : $$"""{"__type":"{{signature.Code}}","message":"{{signature.Message}}"}""");
-            if (signature is not null)
-            {
-                context.Response.StatusCode = signature.Status;
-            }
+            await context.Response.WriteAsync(signature is null
+                ? """{"FailedEntryCount":0,"Entries":[{"EventId":"11710aed-b79e-4468-a20b-bb3c0c3b4860"}]}"""
+                : new JsonObject { ["__type"] = signature.Code, ["message"] = signature.Message }.ToJsonString());
         });
         await app.StartAsync();
         using var http = new HttpClient();
@@ -165,7 +164,8 @@ public sealed class EventBridgeClientTests
         // A wrong secret is refused by the verifier; the client reports it as a rejected identity.
         var denied = await Assert.ThrowsAsync<AwsServiceException>(() =>
             Client(http, endpoint, new AwsCredentialValues(credentials.AccessKeyId, "wrong")).PutEventsAsync(Request(), default));
-        Assert.Equal(AwsFailureKind.AccessDenied, denied.Kind);
+        Assert.True(denied.Kind == AwsFailureKind.AccessDenied, denied.Message);
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
         Assert.Equal("events:PutEvents", denied.IamAction);
     }
 

@@ -323,7 +323,11 @@ public sealed class HelmChartTests
         var rules = (await Chart.RenderAsync("--set", "metrics.prometheusRule.enabled=true"))
             .Single("PrometheusRule")["spec"]!["groups"]![0]!["rules"]!.AsArray();
         Assert.Equal(
-            ["GuardDutyCoverageUnhealthy", "GuardDutyCoverageStalled", "GuardDutyCoverageReconcileErrors", "GuardDutyCoverageOperatorDown"],
+            [
+                "GuardDutyCoverageUnhealthy", "GuardDutyCoverageStalled", "GuardDutyCoverageUnknown", "GuardDutyCoverageGuardDutyDataStale",
+                "GuardDutyCoverageAgentMissing", "GuardDutyCoverageBelowThreshold", "GuardDutyCoverageRelistStorm",
+                "GuardDutyCoverageReconcileErrors", "GuardDutyCoverageOperatorDown",
+            ],
             rules.Select(r => r!["alert"]!.GetValue<string>()));
         Assert.All(rules, r => Assert.Contains(
             $"namespace=\"{Chart.Namespace}\", job=\"guardduty-coverage-operator-metrics\"", r!["expr"]!.GetValue<string>(), StringComparison.Ordinal));

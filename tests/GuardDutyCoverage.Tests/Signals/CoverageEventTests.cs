@@ -5,7 +5,7 @@ using GuardDutyCoverage.Diagnosis;
 using k8s.Models;
 using DiagnosisSnapshots = GuardDutyCoverage.Tests.Diagnosis.SnapshotBuilder;
 
-namespace GuardDutyCoverage.Tests.Controller;
+namespace GuardDutyCoverage.Tests.Signals;
 
 /// <summary>Notifications in GuardDuty's Runtime Protection event schema (guardduty-eks-facts.md, "EventBridge notification").</summary>
 public sealed class CoverageEventTests

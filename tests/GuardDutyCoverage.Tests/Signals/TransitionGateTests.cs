@@ -2,7 +2,7 @@ using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Diagnosis;
 
-namespace GuardDutyCoverage.Tests.Controller;
+namespace GuardDutyCoverage.Tests.Signals;
 
 /// <summary>Which status changes are news: roll-outs are progress, a new unhealthy state needs confirmation.</summary>
 public sealed class TransitionGateTests

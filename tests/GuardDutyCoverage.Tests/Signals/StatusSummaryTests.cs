@@ -3,7 +3,7 @@ using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Diagnosis;
 using DiagnosisSnapshots = GuardDutyCoverage.Tests.Diagnosis.SnapshotBuilder;
 
-namespace GuardDutyCoverage.Tests.Controller;
+namespace GuardDutyCoverage.Tests.Signals;
 
 /// <summary>The MESSAGE column: one line of at most 120 characters, the top cause and how many more.</summary>
 public sealed class StatusSummaryTests
