@@ -159,7 +159,7 @@ public static class GuardDutyEventBuilder
             Region = region,
             Resources = clusterArn is null ? [] : [clusterArn],
             Text = $"GuardDutyCoverage {coverage.Metadata.Name} (cluster {coverage.Spec.ClusterName}): coverage {after.Coverage}"
-                + (ready is null ? "" : $", Ready {ready.Status} ({ready.Reason}): {after.Summary ?? ready.Message}"),
+                + (ready is null ? "" : after.Summary is { } summary ? $", Ready {ready.Status}: {summary}" : $", Ready {ready.Status} ({ready.Reason}): {ready.Message}"),
             Detail = new RuntimeProtectionDetail
             {
                 ResourceAccountId = account,
