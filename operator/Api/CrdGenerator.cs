@@ -179,6 +179,16 @@ public static class CrdGenerator
             schema["maxLength"] = length.MaximumLength;
         }
 
+        if (Attribute<MaxItemsAttribute>(property) is { } maxItems && schema["type"]?.GetValue<string>() == "array")
+        {
+            schema["maxItems"] = maxItems.Length;
+        }
+
+        if (Attribute<ItemMaxLengthAttribute>(property) is { } itemLength && schema["items"] is JsonObject items)
+        {
+            items["maxLength"] = itemLength.Length;
+        }
+
         if (Attribute<RangeAttribute>(property) is { } range)
         {
             schema["minimum"] = JsonValue.Create(Convert.ToInt64(range.Minimum, System.Globalization.CultureInfo.InvariantCulture));
@@ -218,7 +228,7 @@ public static class CrdGenerator
 
         if (type == typeof(DateTimeOffset))
         {
-            return new JsonObject { ["format"] = "date-time", ["type"] = "string" };
+            return new JsonObject { ["format"] = "date-time", ["maxLength"] = 64, ["type"] = "string" };
         }
 
         var typeInfo = options.GetTypeInfo(type);

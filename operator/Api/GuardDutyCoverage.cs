@@ -59,18 +59,22 @@ public sealed record GuardDutyCoverageSpec
 {
     [Description("EKS cluster name as GuardDuty knows it.")]
     [RegularExpression(@"^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$")]
+    [StringLength(SchemaLimits.ClusterName)]
     public required string ClusterName { get; init; }
 
     [Description("AWS Region of the cluster. Default: AWS_REGION of the operator, else instance metadata.")]
     [RegularExpression(@"^[a-z]{2}(-[a-z]+)+-[0-9]+$")]
+    [StringLength(SchemaLimits.Region)]
     public string? Region { get; init; }
 
     [Description("AWS account that owns the cluster. Default: the caller identity (STS).")]
     [RegularExpression(@"^\d{12}$")]
+    [StringLength(SchemaLimits.AccountId)]
     public string? AccountId { get; init; }
 
     [Description("GuardDuty detector ID. Default: the Region's detector (ListDetectors).")]
     [RegularExpression(@"^[a-z0-9]{1,300}$")]
+    [StringLength(SchemaLimits.DetectorId)]
     public string? DetectorId { get; init; }
 
     [Description("How the agent is expected to be managed. A different managementType reported by GuardDuty is a ManagementTypeMismatch finding.")]
@@ -87,9 +91,10 @@ public sealed record GuardDutyCoverageSpec
 
     [Description("GuardDuty re-check interval as a duration of hours, minutes and seconds (for example 5m, 1h30m, 90s); at least 1m. Local checks run on every change in the cluster.")]
     [RegularExpression(Durations.AtLeastOneMinutePattern)]
+    [StringLength(SchemaLimits.Interval)]
     public string Interval { get; set; } = "5m";
 
-    [Description("Endpoint overrides for GuardDuty, EKS and EC2 (VPC endpoints, FIPS, tests).")]
+    [Description("Endpoint overrides for GuardDuty, EKS and EC2: the service's own HTTPS endpoints in an AWS partition (FIPS, dual-stack, its interface VPC endpoints); anything else only when the operator allows it (--allowed-aws-endpoints), else the resource is Stalled with EndpointNotAllowed.")]
     public EndpointsSpec? Endpoints { get; init; }
 
     [Description("Optional notification of coverage changes.")]
@@ -120,6 +125,7 @@ public sealed record AgentSpec
 
     [Description("Lowest acceptable agent version, for example 1.8.1. Empty: no minimum.")]
     [RegularExpression(@"^$|^v?[0-9]+\.[0-9]+\.[0-9]+([-.+].*)?$")]
+    [StringLength(SchemaLimits.Version)]
     public string MinimumVersion { get; set; } = "";
 }
 
@@ -152,14 +158,17 @@ public sealed record EndpointsSpec
 {
     [Description("GuardDuty endpoint URL, for example https://guardduty-fips.us-east-1.amazonaws.com.")]
     [RegularExpression(@"^https?://.+")]
+    [StringLength(SchemaLimits.EndpointUrl)]
     public string? GuardDuty { get; init; }
 
     [Description("EKS endpoint URL.")]
     [RegularExpression(@"^https?://.+")]
+    [StringLength(SchemaLimits.EndpointUrl)]
     public string? Eks { get; init; }
 
     [Description("EC2 endpoint URL.")]
     [RegularExpression(@"^https?://.+")]
+    [StringLength(SchemaLimits.EndpointUrl)]
     public string? Ec2 { get; init; }
 }
 
@@ -179,5 +188,8 @@ public sealed record SecretKeyRef
     [StringLength(253)]
     public required string Name { get; init; }
 
+    [Description("Key of the Secret's data holding the URL.")]
+    [RegularExpression(@"^[-._a-zA-Z0-9]+$")]
+    [StringLength(SchemaLimits.SecretKey)]
     public string Key { get; set; } = "url";
 }

@@ -11,15 +11,18 @@ public sealed record GuardDutyCoverageStatus
     public long? ObservedGeneration { get; init; }
 
     [Description("Healthy, Unhealthy or Unknown: both local and GuardDuty verdicts combined.")]
+    [StringLength(SchemaLimits.Word)]
     public string? Coverage { get; init; }
 
     [Description("Verdict of the checks run inside the cluster: Healthy, Unhealthy or Unknown.")]
+    [StringLength(SchemaLimits.Word)]
     public string? Local { get; init; }
 
     [Description("What GuardDuty reports for this cluster.")]
     public GuardDutyStatus? GuardDuty { get; init; }
 
     [Description("How the local verdict and GuardDuty's compare: Agree, GuardDutyStale, Predicted or LocalBlindSpot.")]
+    [StringLength(SchemaLimits.Word)]
     public string? CrossCheck { get; init; }
 
     [Description("The agent DaemonSet as observed.")]
@@ -27,10 +30,12 @@ public sealed record GuardDutyCoverageStatus
 
     [Description("Root causes found, one per reason, each listing every source that saw it.")]
     [ListMapKeys("reason")]
+    [MaxItems(SchemaLimits.Findings)]
     public IReadOnlyList<Finding>? Findings { get; init; }
 
     [Description("Ready (always), Reconciling and Stalled (only while true), and one condition per check.")]
     [ListMapKeys("type")]
+    [MaxItems(SchemaLimits.Conditions)]
     public IReadOnlyList<Condition>? Conditions { get; init; }
 
     [Description("One line of at most 120 characters for kubectl get -o wide: the Ready reason, the top cause and how many more. The full text is in findings and conditions.")]
@@ -40,14 +45,18 @@ public sealed record GuardDutyCoverageStatus
 public sealed record GuardDutyStatus
 {
     [Description("HEALTHY or UNHEALTHY as reported by ListCoverage; NotFound when the cluster is not listed; Unknown when GuardDuty could not be read.")]
+    [StringLength(SchemaLimits.Word)]
     public string? CoverageStatus { get; init; }
 
     [Description("GuardDuty's issue string, verbatim.")]
+    [StringLength(SchemaLimits.Text)]
     public string? Issue { get; init; }
 
     [Description("AUTO_MANAGED, MANUAL or DISABLED.")]
+    [StringLength(SchemaLimits.Word)]
     public string? ManagementType { get; init; }
 
+    [StringLength(SchemaLimits.AddonVersion)]
     public string? AddonVersion { get; init; }
 
     public long? CoveredNodes { get; init; }
@@ -64,6 +73,7 @@ public sealed record GuardDutyStatus
     public bool? Stale { get; init; }
 
     [Description("Why GuardDuty could not be read (when Unknown or stale).")]
+    [StringLength(SchemaLimits.Text)]
     public string? Reason { get; init; }
 }
 
@@ -74,27 +84,37 @@ public sealed record AgentStatus
     public int? Available { get; init; }
 
     [Description("available/desired, for the Agents column.")]
+    [StringLength(SchemaLimits.Word)]
     public string? Summary { get; init; }
 
+    [StringLength(SchemaLimits.AddonVersion)]
     public string? Version { get; init; }
 
+    [StringLength(SchemaLimits.Image)]
     public string? Image { get; init; }
 }
 
 public sealed record Finding
 {
     [Description("Stable reason code from the root-cause catalog.")]
+    [StringLength(SchemaLimits.Reason)]
     public required string Reason { get; init; }
 
     [Description("Error, Warning or Info.")]
+    [StringLength(SchemaLimits.Word)]
     public required string Severity { get; init; }
 
     [Description("Local, GuardDuty, EksAddon, Ec2: every source that saw this cause.")]
+    [MaxItems(SchemaLimits.Sources)]
+    [ItemMaxLength(SchemaLimits.Word)]
     public IReadOnlyList<string> Sources { get; set; } = [];
 
+    [StringLength(SchemaLimits.Text)]
     public string Message { get; set; } = "";
 
     [Description("Concrete steps to fix it.")]
+    [MaxItems(SchemaLimits.Steps)]
+    [ItemMaxLength(SchemaLimits.Text)]
     public IReadOnlyList<string> Remediation { get; set; } = [];
 }
 
@@ -105,6 +125,7 @@ public sealed record Condition
     public required string Type { get; init; }
 
     [Description("True, False or Unknown.")]
+    [StringLength(SchemaLimits.Word)]
     public required string Status { get; init; }
 
     public long? ObservedGeneration { get; init; }

@@ -52,7 +52,7 @@ public static class GuardDutyPaging
         do
         {
             var page = await client.ListDetectorsAsync(50, token, cancellationToken).ConfigureAwait(false);
-            all.AddRange(page.DetectorIds);
+            all.AddRange(page.DetectorIds ?? []); // absent on the wire: the source-generated contract leaves it null
             token = guard.Next(page.NextToken);
         }
         while (token is not null);
@@ -77,7 +77,7 @@ public static class GuardDutyPaging
         do
         {
             var page = await client.ListCoverageAsync(detectorId, request with { NextToken = token }, cancellationToken).ConfigureAwait(false);
-            all.AddRange(page.Resources);
+            all.AddRange(page.Resources ?? []); // absent on the wire: the source-generated contract leaves it null
             if (maxItems is { } limit && all.Count >= limit)
             {
                 all.RemoveRange(limit, all.Count - limit);
@@ -103,7 +103,7 @@ public static class EksPaging
         do
         {
             var page = await client.DescribeAddonVersionsAsync(request with { NextToken = token }, cancellationToken).ConfigureAwait(false);
-            all.AddRange(page.Addons);
+            all.AddRange(page.Addons ?? []); // absent on the wire: the source-generated contract leaves it null
             token = guard.Next(page.NextToken);
         }
         while (token is not null);

@@ -20,7 +20,8 @@ public sealed class AwsRestJsonClient(
     AwsRetryPolicy retry,
     TimeProvider time)
 {
-    public const string UserAgent = "guardduty-coverage/0.1.0";
+    /// <summary>guardduty-coverage/&lt;version&gt;: AWS request logs (CloudTrail userAgent) show which build called.</summary>
+    public static readonly string UserAgent = "guardduty-coverage/" + Util.BuildInfo.Current.Version;
 
     public AwsServiceEndpoint Endpoint => endpoint;
 
@@ -167,8 +168,16 @@ public sealed class AwsRestJsonClient(
     private AwsServiceException DecodeError(string operation, HttpResponseMessage response, byte[] content, string? requestId)
     {
         var (code, message) = ParseError(Header(response, "x-amzn-ErrorType"), content);
-        code ??= ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        message ??= response.ReasonPhrase;
+        if (string.IsNullOrWhiteSpace(code))
+        {
+            // No (or an empty) error type: the status code stands in, so every error has a code to act on.
+            code = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (string.IsNullOrWhiteSpace(message))
+        {
+            message = response.ReasonPhrase;
+        }
         return new AwsServiceException(endpoint.Service.Id, operation, code, message, response.StatusCode, requestId);
     }
 

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text;
+using System.Text.Json;
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Util;
 
@@ -20,6 +22,7 @@ public static class CommandLine
         root.Subcommands.Add(CrdCommand());
         root.Subcommands.Add(DiagnoseCommand.Create(LiveDiagnosis.Source, diagnose));
         root.Subcommands.Add(CoverageCommands.Create(coverage));
+        root.Subcommands.Add(VersionCommand(BuildInfo.Current));
         return root;
     }
 
@@ -79,5 +82,51 @@ public static class CommandLine
             return 0;
         });
         return command;
+    }
+
+    /// <summary><c>version</c>: what <c>--version</c> prints, plus the platform and runtime, as text or JSON.</summary>
+    internal static Command VersionCommand(BuildInfo build)
+    {
+        var output = new Option<string>("--output", "-o") { Description = "Output format.", DefaultValueFactory = _ => "text" };
+        output.AcceptOnlyFromAmong("text", "json");
+        var command = new Command("version", "Print the version, the commit, the platform and the runtime of this binary.") { output };
+        command.SetAction(parse =>
+        {
+            var writer = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(output) == "json")
+            {
+                writer.Write(VersionJson(build));
+                writer.Write('\n');
+            }
+            else
+            {
+                writer.Write($"guardduty-coverage {build.Version}\n");
+                writer.Write($"commit:   {build.Revision}\n");
+                writer.Write($"platform: {build.Platform}\n");
+                writer.Write($"runtime:  {build.Runtime}{(build.NativeAot ? " (NativeAOT)" : "")}\n");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>One JSON object with stable keys: scripts (hack/release-check.sh) compare it across binaries.</summary>
+    internal static string VersionJson(BuildInfo build)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("version", build.Version);
+            json.WriteString("revision", build.Revision);
+            json.WriteString("os", build.Os);
+            json.WriteString("arch", build.Arch);
+            json.WriteString("runtime", build.Runtime);
+            json.WriteBoolean("nativeAot", build.NativeAot);
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 }

@@ -21,7 +21,7 @@ public static class LiveDiagnosis
         }
 
         // One process, one diagnosis: the HTTP client lives as long as the process.
-        var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan }; // signed requests are never replayed elsewhere
         return new LiveSnapshotSource(
             configuration,
             new AwsClientFactory(http, AwsCredentialsSource.DefaultChain(), new AwsClientOptions()),

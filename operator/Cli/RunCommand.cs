@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using GuardDutyCoverage.Aws;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Runtime;
+using GuardDutyCoverage.Util;
 
 namespace GuardDutyCoverage.Cli;
 
@@ -22,14 +23,23 @@ public static class RunCommand
         var workers = new Option<int>("--max-concurrent-reconciles") { Description = "Reconciles run in parallel.", DefaultValueFactory = _ => 2 };
         var confirmation = new Option<int>("--confirm-seconds") { Description = "Seconds a new unhealthy state must hold before a Warning event and a notification.", DefaultValueFactory = _ => 30 };
         var eventBus = new Option<string?>("--notify-event-bus") { Description = "EventBridge bus (name or ARN) to put every coverage change on (needs events:PutEvents)." };
+        var staleAfter = new Option<string>("--cluster-view-stale-after") { Description = "An informer not current for longer makes Ready Unknown (ClusterViewStale); 10s to 1h.", DefaultValueFactory = _ => "60s" };
         var remediation = new Option<bool>("--remediation") { Description = "Allow spec.remediation.mode Apply (needs the remediation RBAC)." };
+        var allowedAwsEndpoints = new Option<string?>(AwsEndpointPolicy.Flag)
+        {
+            Description = "Comma-separated origins (scheme://host[:port], *.domain allowed) a GuardDutyCoverage's spec.endpoints may name besides the AWS services' own HTTPS endpoints. Default: none.",
+        };
+        var allowedNotificationUrls = new Option<string?>(NotificationTransport.Flag)
+        {
+            Description = "Comma-separated origins a notification webhook may have besides https URLs (allows plain http and loopback or link-local addresses for them). Default: none.",
+        };
         var logLevel = new Option<string>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("debug", "info", "warn", "error");
         var logFormat = new Option<string>("--log-format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
 
         var command = new Command("run", "Run the operator: reconcile GuardDutyCoverage resources until stopped.");
-        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, confirmation, eventBus, remediation, logLevel, logFormat })
+        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, staleAfter, confirmation, eventBus, remediation, allowedAwsEndpoints, allowedNotificationUrls, logLevel, logFormat })
         {
             command.Options.Add(option);
         }
@@ -60,6 +70,10 @@ public static class RunCommand
             if (confirmSeconds is < 0 or > 3600)
             {
                 throw new CliException($"--confirm-seconds {confirmSeconds} is outside 0..3600");
+            var staleAfterText = parse.GetValue(staleAfter)!;
+            if (!TryParseDuration(staleAfterText, out var staleAfterValue) || staleAfterValue < TimeSpan.FromSeconds(10) || staleAfterValue > TimeSpan.FromHours(1))
+            {
+                throw new CliException($"--cluster-view-stale-after \"{staleAfterText}\" is not a duration between 10s and 1h (e.g. 60s, 2m)");
             }
 
             var settings = new RunSettings
@@ -79,7 +93,10 @@ public static class RunCommand
                     MaxConcurrentReconciles = concurrency,
                     UnhealthyConfirmation = TimeSpan.FromSeconds(confirmSeconds),
                     NotifyEventBus = parse.GetValue(eventBus) is { Length: > 0 } bus ? bus : null,
+                    ClusterViewStaleAfter = staleAfterValue,
                     DefaultRegion = Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
+                    AllowedAwsEndpoints = AllowList(parse.GetValue(allowedAwsEndpoints), AwsEndpointPolicy.Flag),
+                    AllowedNotificationUrls = AllowList(parse.GetValue(allowedNotificationUrls), NotificationTransport.Flag),
                 },
             };
             if (settings.LeaderElect && string.IsNullOrEmpty(settings.LeaderElectionNamespace))
@@ -112,6 +129,33 @@ public static class RunCommand
             }
         });
         return command;
+    }
+
+    private static OriginAllowList AllowList(string? text, string flag)
+    {
+        try
+        {
+            return OriginAllowList.Parse(text, flag);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException(e.Message, e);
+        }
+    }
+
+    /// <summary>"90s", "2m", "1h30m": hours, minutes and seconds as Go's time.ParseDuration writes them.</summary>
+    private static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        value = default;
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"^(?:(?<h>[0-9]{1,4})h)?(?:(?<m>[0-9]{1,6})m)?(?:(?<s>[0-9]{1,7})s)?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        if (!match.Success || text.Length == 0)
+        {
+            return false;
+        }
+
+        int Part(string name) => match.Groups[name].Success ? int.Parse(match.Groups[name].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        value = new TimeSpan(Part("h"), Part("m"), Part("s"));
+        return true;
     }
 
     private static T Wrap<T>(Func<T> read)

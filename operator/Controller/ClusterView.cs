@@ -43,6 +43,18 @@ public sealed class ClusterView : IClusterReader
 
     public static ClusterView Register(Manager manager, IReadOnlyList<string> agentNamespaces) => new(manager, agentNamespaces);
 
+    /// <summary>The informers whose caches a GuardDutyCoverage with this agent namespace is diagnosed from.</summary>
+    public IReadOnlyList<IInformer> DependenciesOf(string agentNamespace)
+    {
+        List<IInformer> informers = [Coverages, PriorityClasses, ClusterRoleBindings, ValidatingWebhooks, MutatingWebhooks];
+        if (_pods.ContainsKey(agentNamespace))
+        {
+            informers.AddRange([_namespaces[agentNamespace], _daemonSets[agentNamespace], _pods[agentNamespace]]);
+        }
+
+        return informers;
+    }
+
     /// <summary>
     /// Calls <paramref name="affected"/> with the agent namespace a change concerns (null: cluster-wide objects, which
     /// may concern every GuardDutyCoverage).

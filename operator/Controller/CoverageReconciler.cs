@@ -44,6 +44,11 @@ public sealed class CoverageReconciler(
 
     /// <summary>Puts coverage changes on EventBridge (opt-in); null: not wired.</summary>
     public EventBridgeNotifier? EventBridge { get; init; }
+    /// <summary>
+    /// The informers a target's diagnosis reads from that have not been current for longer than the threshold; null:
+    /// the reader is not a cache (one-shot tools read the API directly).
+    /// </summary>
+    public Func<DiagnosisTarget, IReadOnlyList<StaleInformer>>? StaleView { get; init; }
 
     public async Task<ReconcileResult> ReconcileAsync(string name, CancellationToken cancellationToken)
     {
@@ -60,12 +65,21 @@ public sealed class CoverageReconciler(
         if (!validation.IsValid)
         {
             aws.Unregister(name);
-            var stalled = StatusComposer.InvalidSpec(validation.Problems, coverage.Status, generation, now);
+            var stalled = StatusComposer.InvalidSpec(validation.Problems, coverage.Status, generation, now, validation.Reason);
             return await WriteAsync(coverage, stalled, retryAfter: null, cancellationToken).ConfigureAwait(false);
         }
 
         aws.Register(Interest(name, coverage.Spec, validation.Interval));
         var target = DiagnosisTarget.FromSpec(coverage.Spec, options.DefaultRegion);
+        if (StaleView?.Invoke(target) is { Count: > 0 } stale)
+        {
+            // A blind cache must not produce a verdict: Unknown, and everything observed before is kept. The informer
+            // monitor requeues every GuardDutyCoverage when the view is current again.
+            logger.LogWarning("GuardDutyCoverage {Name}: the view of the cluster is stale ({Informers}); Ready is Unknown until it is current again", name, string.Join(", ", stale.Select(s => s.Name)));
+            var unknown = StatusComposer.ClusterViewStale(stale, coverage.Status, generation, now);
+            return await WriteAsync(coverage, unknown, validation.Interval, cancellationToken).ConfigureAwait(false);
+        }
+
         var objects = await cluster.ReadAsync(target, cancellationToken).ConfigureAwait(false);
         var probeResults = await probes.RunAsync(name, target, objects, validation.Interval, cancellationToken).ConfigureAwait(false);
         var memory = _memory.GetOrAdd(name, DiagnosisMemory.None);
@@ -160,9 +174,9 @@ public sealed class CoverageReconciler(
             {
                 await events.NormalAsync(regarding, "CoverageHealthy", "Diagnose", now.Message, cancellationToken).ConfigureAwait(false);
             }
-            else if (now.Reason == StatusComposer.InvalidSpecReason)
+            else if (now.Reason is StatusComposer.InvalidSpecReason or StatusComposer.EndpointNotAllowedReason)
             {
-                await events.WarningAsync(regarding, StatusComposer.InvalidSpecReason, "Validate", now.Message, cancellationToken).ConfigureAwait(false);
+                await events.WarningAsync(regarding, now.Reason, "Validate", now.Message, cancellationToken).ConfigureAwait(false);
             }
             else if (reconciling)
             {
@@ -175,6 +189,10 @@ public sealed class CoverageReconciler(
             else if (now.Reason is AwsAccessReasons.AwsCredentialsMissing or AwsAccessReasons.AwsAccessDenied)
             {
                 await events.WarningAsync(regarding, now.Reason, "ReadAws", now.Message, cancellationToken).ConfigureAwait(false);
+            }
+            else if (now.Reason == ReasonCodes.ClusterViewStale)
+            {
+                await events.WarningAsync(regarding, ReasonCodes.ClusterViewStale, "Observe", now.Message, cancellationToken).ConfigureAwait(false);
             }
         }
 

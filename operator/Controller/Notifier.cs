@@ -10,10 +10,8 @@ namespace GuardDutyCoverage.Controller;
 /// namespace when the coverage verdict or Ready changes. Reading that Secret is opt-in RBAC (by name only). The body is
 /// GuardDuty's EventBridge event shape (<see cref="GuardDutyEventBuilder"/>).
 /// </summary>
-public sealed class Notifier(KubeApiClient client, HttpClient http, string? operatorNamespace)
+public sealed class Notifier(KubeApiClient client, NotificationTransport transport, string? operatorNamespace)
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-
     /// <summary>The last verdict notified per CR, so Healthy → Unknown → Healthy (GuardDuty briefly unreadable) stays quiet.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _notified = new(StringComparer.Ordinal);
 
@@ -55,30 +53,23 @@ public sealed class Notifier(KubeApiClient client, HttpClient http, string? oper
             return $"cannot read Secret {operatorNamespace}/{reference.Name}: {e.ServerMessage}";
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+        // The URL is a secret: messages name the Secret and key, never the URL or its host.
+        var problem = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? transport.Check(uri) : "is not an absolute https URL";
+        if (problem is not null || uri is null)
         {
-            return $"Secret {operatorNamespace}/{reference.Name} key \"{reference.Key}\" is not an http(s) URL";
+            return $"the URL in Secret {operatorNamespace}/{reference.Name} key \"{reference.Key}\" {problem}";
         }
 
         var notification = GuardDutyEventBuilder.Build(coverage, previous, after, origin ?? new CoverageEventOrigin(null, null), Guid.NewGuid().ToString(), now)!;
-        try
+        using var content = new ByteArrayContent(GuardDutyEventBuilder.WebhookBody(notification));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        var failure = await transport.PostAsync(uri, content, cancellationToken).ConfigureAwait(false);
+        if (failure is not null)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Timeout);
-            using var content = new ByteArrayContent(GuardDutyEventBuilder.WebhookBody(notification));
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-            using var response = await http.PostAsync(uri, content, timeout.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                return $"the notification webhook answered {(int)response.StatusCode} {response.ReasonPhrase}";
-            }
+            return $"{failure} (URL from Secret {operatorNamespace}/{reference.Name} key \"{reference.Key}\")";
+        }
 
-            _notified[name] = after.Coverage!;
-            return null;
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return $"cannot reach the notification webhook {uri.Host}: {e.Message}";
-        }
+        _notified[name] = after.Coverage!;
+        return null;
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Aws;
 using GuardDutyCoverage.Runtime;
+using GuardDutyCoverage.Util;
 using Microsoft.Extensions.Logging;
 using k8s;
 using k8s.Models;
@@ -59,6 +60,10 @@ public static class OperatorHost
     public static async Task<int> RunAsync(RunSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken, Action<Manager>? started = null)
     {
         var logger = loggerFactory.CreateLogger(Name);
+        var build = BuildInfo.Current;
+        logger.LogInformation(
+            "guardduty-coverage {Version} starting (commit {Revision}, {Platform}, {Runtime}, NativeAOT {NativeAot})",
+            build.Version, build.Revision, build.Platform, build.Runtime, build.NativeAot);
         await using var manager = new Manager(
             settings.Kubernetes,
             new ManagerOptions
@@ -69,14 +74,17 @@ public static class OperatorHost
                 MetricsBindAddress = settings.MetricsBindAddress,
                 HealthProbeBindAddress = settings.HealthProbeBindAddress,
                 FieldManager = Name,
+                InformerStaleAfter = settings.Operator.ClusterViewStaleAfter,
             },
             loggerFactory,
             settings.Time);
 
+        RegisterBuildInfo(manager.Metrics, build);
         await PreflightAsync(manager.Client, settings.Kubernetes.Host, cancellationToken).ConfigureAwait(false);
 
-        using var awsHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        using var notifyHttp = new HttpClient { Timeout = Notifier.Timeout };
+        // A signed AWS request is never replayed to wherever a redirect points (the session token would go along).
+        using var awsHttp = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+        using var notifyTransport = new NotificationTransport(settings.Operator.AllowedNotificationUrls);
         using var ownAwsClients = settings.AwsClients is null ? new AwsClientFactory(awsHttp, AwsCredentialsSource.DefaultChain(), new AwsClientOptions()) : null;
         var coverageMetrics = new CoverageMetrics(manager.Metrics);
         var poller = new CoveragePoller(
@@ -105,10 +113,11 @@ public static class OperatorHost
             loggerFactory.CreateLogger<CoverageReconciler>())
         {
             DefaultEndpoints = settings.AwsEndpoints,
-            Notifier = new Notifier(manager.Client, notifyHttp, settings.OperatorNamespace),
             EventBridge = (settings.EventBridgeClients ?? (ownAwsClients is null ? null : (Func<string, IEventBridgeClient>)(region => ownAwsClients.EventBridge(region, settings.AwsEndpoints.Events)))) is { } eventBridge
                 ? new EventBridgeNotifier(eventBridge, settings.Operator.NotifyEventBus, settings.Operator.DefaultRegion)
                 : null,
+            Notifier = new Notifier(manager.Client, notifyTransport, settings.OperatorNamespace),
+            StaleView = target => manager.InformerMonitor.Stale(view.DependenciesOf(target.AgentNamespace)),
         };
 
         var controller = manager.AddController<string>(
@@ -116,6 +125,15 @@ public static class OperatorHost
             reconciler.ReconcileAsync,
             new ControllerOptions { Workers = settings.Operator.MaxConcurrentReconciles });
         Wire(view, controller.Queue);
+
+        // An informer turning stale, or current again after being stale, changes what every GuardDutyCoverage may say.
+        manager.InformerMonitor.Changed += () =>
+        {
+            foreach (var coverage in view.Coverages.Cache.List())
+            {
+                controller.Queue.Add(coverage.Metadata.Name);
+            }
+        };
         manager.AddRunnable("aws-coverage-poller", poller.RunAsync, needsLeaderElection: true);
         manager.AddRunnable("aws-coverage-changes", async ct =>
         {
@@ -139,6 +157,14 @@ public static class OperatorHost
                 return 1;
         }
     }
+
+    /// <summary>
+    /// <c>guardduty_coverage_build_info{version,revision,arch,runtime} 1</c>: which build each replica runs, the usual
+    /// Prometheus build-info gauge (join on it; alert on two versions side by side after a rollout).
+    /// </summary>
+    public static void RegisterBuildInfo(MetricsRegistry metrics, BuildInfo build) =>
+        metrics.Gauge("guardduty_coverage_build_info", "The operator build: version, git revision, CPU architecture and .NET runtime; always 1.", "version", "revision", "arch", "runtime")
+            .Set(1, build.Version, build.Revision, build.Arch, build.Runtime);
 
     /// <summary>Every change enqueues the GuardDutyCoverages it concerns (typically one per cluster).</summary>
     public static void Wire(ClusterView view, WorkQueue<string> queue)

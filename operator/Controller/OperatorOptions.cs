@@ -1,3 +1,5 @@
+using GuardDutyCoverage.Util;
+
 namespace GuardDutyCoverage.Controller;
 
 /// <summary>How this operator instance was started (the <c>run</c> command's flags).</summary>
@@ -22,4 +24,22 @@ public sealed record OperatorOptions
 
     /// <summary>EventBridge bus for every CR's coverage changes (a CR's <c>spec.notify.eventBusName</c> wins); null: off.</summary>
     public string? NotifyEventBus { get; init; }
+
+    /// <summary>
+    /// Origins a GuardDutyCoverage's <c>spec.endpoints</c> may name beyond the AWS services' own HTTPS host names
+    /// (<c>--allowed-aws-endpoints</c>): the operator's credentials go wherever an endpoint points.
+    /// </summary>
+    public OriginAllowList AllowedAwsEndpoints { get; init; } = OriginAllowList.Empty;
+
+    /// <summary>
+    /// Origins a notification webhook may have beyond public HTTPS hosts (<c>--allowed-notification-urls</c>): an entry
+    /// also allows plain HTTP and loopback or link-local addresses for that origin.
+    /// </summary>
+    public OriginAllowList AllowedNotificationUrls { get; init; } = OriginAllowList.Empty;
+
+    /// <summary>
+    /// An informer a GuardDutyCoverage depends on that has not been current for longer than this makes its Ready
+    /// Unknown (<c>ClusterViewStale</c>) and /readyz fail.
+    /// </summary>
+    public TimeSpan ClusterViewStaleAfter { get; init; } = TimeSpan.FromSeconds(60);
 }

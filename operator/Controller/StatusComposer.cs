@@ -1,5 +1,6 @@
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Diagnosis;
+using GuardDutyCoverage.Runtime;
 
 namespace GuardDutyCoverage.Controller;
 
@@ -10,6 +11,9 @@ namespace GuardDutyCoverage.Controller;
 public static class StatusComposer
 {
     public const string InvalidSpecReason = "InvalidSpec";
+
+    /// <summary>Stalled: <c>spec.endpoints</c> names an endpoint the operator does not allow; nothing is sent there.</summary>
+    public const string EndpointNotAllowedReason = "EndpointNotAllowed";
 
     public static GuardDutyCoverageStatus FromReport(DiagnosisReport report, GuardDutyCoverageStatus? previous, long generation, DateTimeOffset now)
     {
@@ -48,7 +52,7 @@ public static class StatusComposer
     /// A spec the operator cannot act on: Ready False and Stalled with what to change. Everything observed before is
     /// kept (never blanked); the per-check conditions keep their older observedGeneration, which says they are old.
     /// </summary>
-    public static GuardDutyCoverageStatus InvalidSpec(IReadOnlyList<string> problems, GuardDutyCoverageStatus? previous, long generation, DateTimeOffset now)
+    public static GuardDutyCoverageStatus InvalidSpec(IReadOnlyList<string> problems, GuardDutyCoverageStatus? previous, long generation, DateTimeOffset now, string reason = InvalidSpecReason)
     {
         var message = string.Join("; ", problems);
         var checks = previous?.Conditions?
@@ -57,8 +61,8 @@ public static class StatusComposer
         var conditions = ConditionSet.Build(
             previous?.Conditions,
             [
-                new(ConditionTypes.Ready, ConditionStatus.False, InvalidSpecReason, message),
-                new(ConditionTypes.Stalled, ConditionStatus.True, InvalidSpecReason, message),
+                new(ConditionTypes.Ready, ConditionStatus.False, reason, message),
+                new(ConditionTypes.Stalled, ConditionStatus.True, reason, message),
             ],
             generation,
             now);
@@ -68,6 +72,36 @@ public static class StatusComposer
             ObservedGeneration = generation,
             Conditions = [.. conditions, .. checks],
             Summary = StatusSummary.Compose(InvalidSpecReason, problems.Count > 0 ? problems[0] : message, Math.Max(0, problems.Count - 1)),
+        };
+    }
+
+    /// <summary>
+    /// The informers the diagnosis would read from are not current: nothing can be concluded. Ready is Unknown with
+    /// <see cref="ReasonCodes.ClusterViewStale"/> and a message naming each informer, since when and why; the verdicts
+    /// <c>coverage</c> and <c>local</c> become Unknown (never a Healthy nobody can see); everything observed before —
+    /// agent counts, findings, GuardDuty's data, the per-check conditions — is kept as it was, dated by the message.
+    /// </summary>
+    public static GuardDutyCoverageStatus ClusterViewStale(IReadOnlyList<StaleInformer> stale, GuardDutyCoverageStatus? previous, long generation, DateTimeOffset now)
+    {
+        var oldest = stale.Min(s => s.Since);
+        var message = "The operator's view of the cluster is stale: "
+            + string.Join("; ", stale.Select(s => $"{s.Name} not current since {s.Since.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}" + (s.LastError is { Length: > 0 } error ? $" ({error})" : "")))
+            + $". Coverage cannot be judged; the rest of this status is what was observed before {oldest.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}.";
+        var checks = previous?.Conditions?
+            .Where(c => c.Type is not (ConditionTypes.Ready or ConditionTypes.Reconciling or ConditionTypes.Stalled))
+            .ToList() ?? [];
+        var conditions = ConditionSet.Build(
+            previous?.Conditions,
+            [new(ConditionTypes.Ready, ConditionStatus.Unknown, ReasonCodes.ClusterViewStale, message)],
+            generation,
+            now);
+
+        return (previous ?? new GuardDutyCoverageStatus()) with
+        {
+            ObservedGeneration = generation,
+            Coverage = Verdicts.Unknown,
+            Local = Verdicts.Unknown,
+            Conditions = [.. conditions, .. checks],
         };
     }
 }

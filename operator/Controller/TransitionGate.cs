@@ -33,7 +33,7 @@ public sealed class TransitionGate(TimeSpan confirmation)
         ReasonCodes.AgentPodsCrashLooping, ReasonCodes.AgentImagePullFailed, ReasonCodes.AdmissionWebhookDenied,
         ReasonCodes.NamespaceOwnerLabelRequired, ReasonCodes.AgentImageRegistryNotAllowed, ReasonCodes.AddonManagerForbidden,
         ReasonCodes.AgentImageFieldConflict, ReasonCodes.AddonIncompatibleClusterVersion, ReasonCodes.LocalOutpostCluster,
-        StatusComposer.InvalidSpecReason,
+        StatusComposer.InvalidSpecReason, StatusComposer.EndpointNotAllowedReason,
     };
 
     private readonly ConcurrentDictionary<string, State> _states = new(StringComparer.Ordinal);

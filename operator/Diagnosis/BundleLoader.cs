@@ -152,7 +152,8 @@ public static class BundleLoader
             {
                 Classify(file, document, capturedAt, into);
             }
-            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException)
+            // ArgumentException: a JSON object with a duplicate member name, found when it is first read.
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException or ArgumentException)
             {
                 into.Errors.Add(new InputError(file, e.Message));
             }
@@ -354,7 +355,7 @@ public static class BundleLoader
             var response = obj.Deserialize(AwsJsonContext.Default.ListCoverageResponse) ?? throw new FormatException("empty ListCoverage document");
             into.CoverageListed = true;
             into.CoverageCapturedAt = Max(into.CoverageCapturedAt, capturedAt);
-            into.CoverageResources.AddRange(response.Resources.Select(r => (r, capturedAt)));
+            into.CoverageResources.AddRange((response.Resources ?? []).Select(r => (r, capturedAt)));
             return;
         }
 

@@ -322,7 +322,21 @@ public static class Catalog
             [
                 "With automated agent configuration GuardDuty creates it: check the detector's EKS_ADDON_MANAGEMENT and the GuardDuty issue. Manually: aws ec2 create-vpc-endpoint --region {region} --vpc-id {vpcId} --vpc-endpoint-type Interface --service-name com.amazonaws.{region}.guardduty-data --private-dns-enabled --subnet-ids <subnets> --security-group-ids <sg allowing TCP 443 from the VPC CIDR>",
             ]),
+
+        // The operator's own state, not the cluster's: the reason of Ready=Unknown, never a finding, seen by no source.
+        new(ReasonCodes.ClusterViewStale, Severity.Warning, ReadinessOnlyCheck, [],
+            null,
+            [],
+            "The operator's view of the cluster is stale: an informer it diagnoses from has not been current for longer than --cluster-view-stale-after.",
+            [
+                "See which informer and why: the Ready message names each one with the time and the last error; the operator's /readyz says the same (kubectl exec -n <operator namespace> deploy/guardduty-coverage-operator -- wget -qO- 'http://localhost:8081/readyz?verbose' or port-forward it), and informer_last_sync_age_seconds on /metrics counts the seconds.",
+                "Make the API server reachable from the operator and let it list and watch what rbac.md grants: kubectl logs -n <operator namespace> deploy/guardduty-coverage-operator | grep -E 'failed|not current'; kubectl auth can-i watch clusterrolebindings --as=system:serviceaccount:<operator namespace>:guardduty-coverage-operator",
+                "Nothing to fix in the agent: once the informers are current again the operator re-checks every GuardDutyCoverage by itself.",
+            ]),
     ];
+
+    /// <summary>The check of catalog rows that are reasons of the Ready condition only (the operator's own state).</summary>
+    public const string ReadinessOnlyCheck = "Ready";
 
     private static readonly FrozenDictionary<string, CatalogEntry> ByReason = Entries.ToFrozenDictionary(e => e.Reason, StringComparer.Ordinal);
 

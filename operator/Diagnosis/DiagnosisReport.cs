@@ -158,18 +158,20 @@ public sealed record InputError(string File, string Message);
 /// <summary>Maps a report onto the custom resource's status types (conditions stay with the reconciler: it owns transition times).</summary>
 public static class ReportStatusMapping
 {
+    // Every string and list is fitted to the CRD's bounds (SchemaLimits): a status the API server would reject could
+    // never be written, and the status would silently go stale.
     public static GuardDutyStatus ToGuardDutyStatus(this DiagnosisReport report) => new()
     {
-        CoverageStatus = report.GuardDuty.CoverageStatus,
-        Issue = report.GuardDuty.Issue,
-        ManagementType = report.GuardDuty.ManagementType,
-        AddonVersion = report.GuardDuty.AddonVersion,
+        CoverageStatus = SchemaLimits.Fit(report.GuardDuty.CoverageStatus, SchemaLimits.Word),
+        Issue = SchemaLimits.Fit(report.GuardDuty.Issue, SchemaLimits.Text),
+        ManagementType = SchemaLimits.Fit(report.GuardDuty.ManagementType, SchemaLimits.Word),
+        AddonVersion = SchemaLimits.Fit(report.GuardDuty.AddonVersion, SchemaLimits.AddonVersion),
         CoveredNodes = report.GuardDuty.CoveredNodes,
         CompatibleNodes = report.GuardDuty.CompatibleNodes,
         UpdatedAt = report.GuardDuty.UpdatedAt,
         CheckedAt = report.GuardDuty.CheckedAt,
         Stale = report.GuardDuty.Stale,
-        Reason = report.GuardDuty.Reason,
+        Reason = SchemaLimits.Fit(report.GuardDuty.Reason, SchemaLimits.Text),
     };
 
     public static AgentStatus? ToAgentStatus(this DiagnosisReport report) => report.Agent is null
@@ -178,19 +180,19 @@ public static class ReportStatusMapping
         {
             Desired = report.Agent.Desired,
             Available = report.Agent.Available,
-            Summary = report.Agent.Summary,
-            Version = report.Agent.Version,
-            Image = report.Agent.Image,
+            Summary = SchemaLimits.Fit(report.Agent.Summary, SchemaLimits.Word),
+            Version = SchemaLimits.Fit(report.Agent.Version, SchemaLimits.AddonVersion),
+            Image = SchemaLimits.Fit(report.Agent.Image, SchemaLimits.Image),
         };
 
     public static IReadOnlyList<Finding> ToStatusFindings(this DiagnosisReport report) =>
-        report.Findings.Select(f => new Finding
+        SchemaLimits.Fit(report.Findings, SchemaLimits.Findings).Select(f => new Finding
         {
-            Reason = f.Reason,
-            Severity = f.Severity,
-            Sources = f.Sources,
-            Message = f.Message,
-            Remediation = f.Remediation,
+            Reason = SchemaLimits.Fit(f.Reason, SchemaLimits.Reason)!,
+            Severity = SchemaLimits.Fit(f.Severity, SchemaLimits.Word)!,
+            Sources = SchemaLimits.Fit(f.Sources, SchemaLimits.Sources).Select(s => SchemaLimits.Fit(s, SchemaLimits.Word)!).ToList(),
+            Message = SchemaLimits.Fit(f.Message, SchemaLimits.Text)!,
+            Remediation = SchemaLimits.Fit(f.Remediation, SchemaLimits.Steps).Select(s => SchemaLimits.Fit(s, SchemaLimits.Text)!).ToList(),
         }).ToList();
 }
 

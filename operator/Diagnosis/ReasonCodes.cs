@@ -43,6 +43,13 @@ public static class ReasonCodes
     /// interface endpoint in the cluster's VPC, the agent's path to GuardDuty.
     /// </summary>
     public const string GuardDutyDataEndpointMissing = nameof(GuardDutyDataEndpointMissing);
+
+    /// <summary>
+    /// Not a root cause in the cluster (proposed): the operator's own view of it is stale. An informer a
+    /// GuardDutyCoverage is diagnosed from has not been current (synced and watching) for longer than
+    /// <c>--cluster-view-stale-after</c>, so Ready is Unknown with this reason instead of a verdict nobody can see.
+    /// </summary>
+    public const string ClusterViewStale = nameof(ClusterViewStale);
 }
 
 /// <summary>The checks of the diagnosis. Each is one status condition type of the custom resource.</summary>

@@ -24,9 +24,36 @@ public sealed record InformerOptions
     /// <summary>Grace on top of the watch's server-side timeout before the client gives up on a silent connection.</summary>
     public TimeSpan WatchStallGrace { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>First reconnect delay after a failed LIST or WATCH (client-go: 800 ms), doubling up to <see cref="MaxBackoff"/>.</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
 
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// Cap of the reconnect delay before jitter (client-go: 30 s). 8 s, so that with jitter (up to 2×) the first
+    /// attempt after an outage comes within 16 s: a change made then is in the status within the lease duration + 5 s.
+    /// </summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// Re-list pacing (client-go's reflector backoff, 800 ms doubling, jitter 1.0): LIST starts are at least this far
+    /// apart, growing while lists follow each other, so no server behaviour can make a re-list loop hot: at most 11
+    /// LISTs in any minute per informer, 8 a minute while it lasts (docs/architecture.md).
+    /// </summary>
+    public TimeSpan RelistInitialBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
+
+    /// <summary>Cap of the re-list pacing before jitter (client-go: 30 s; 8 s here for the same reason as <see cref="MaxBackoff"/>).</summary>
+    public TimeSpan RelistMaxBackoff { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>The re-list pacing starts over once no LIST was needed for this long (client-go: 2 min).</summary>
+    public TimeSpan RelistBackoffReset { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// A watch counts as established (the informer is current) once it delivered an event or stayed open this long:
+    /// a server that accepts a watch only to end it at once with an ERROR never makes the informer look current.
+    /// </summary>
+    public TimeSpan WatchConfirmAfter { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest Retry-After honoured from a throttled (429) or unavailable (503) answer.</summary>
+    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Source of jitter (watch timeouts, backoff); seed it in tests.</summary>
     public Random? Random { get; init; }
@@ -37,7 +64,19 @@ public interface IInformer
 {
     string Name { get; }
 
+    /// <summary>The resource (<c>group/resource</c> as in the metrics' <c>resource</c> label).</summary>
+    string Resource { get; }
+
     bool HasSynced { get; }
+
+    /// <summary>Synced and watching: the cache follows the server now.</summary>
+    bool IsCurrent { get; }
+
+    /// <summary>Since when the informer has not been current (null while it is): since it started, or since its watch ended.</summary>
+    DateTimeOffset? NotCurrentSince { get; }
+
+    /// <summary>The last failure of a LIST or WATCH (null when none since the informer was last current).</summary>
+    string? LastError { get; }
 
     Task WaitForSyncAsync(CancellationToken cancellationToken);
 
@@ -50,6 +89,14 @@ public interface IInformer
 /// resumes. A 410 — an ERROR event carrying an Expired Status, or an HTTP 410 — makes it re-list; other failures
 /// reconnect after jittered exponential backoff. A re-list reconciles the cache: adds for new objects, updates for
 /// changed ones, deletes for those that vanished. Handlers run one event at a time, in order.
+/// <para>
+/// The LIST follows client-go's <c>relistResourceVersion</c> and pager rules (docs/architecture.md, "Informers: the
+/// re-list rules"): the first LIST asks for "0" and may page; a re-list asks for the last resourceVersion seen and
+/// never sends a <c>limit</c>, because a non-zero resourceVersion with a limit means Exact — etcd at that old revision,
+/// the same stale list again after an API server restart (k8s-golden 92) — while without a limit it is served from the
+/// watch cache, current (93); after a 410 on the LIST itself the next LIST asks for "" (a consistent read, paged).
+/// LIST starts are paced by a jittered backoff, so whatever the server answers, an informer cannot loop hot.
+/// </para>
 /// </summary>
 public sealed class Informer<T> : IInformer
     where T : class, IKubernetesObject<V1ObjectMeta>
@@ -63,7 +110,13 @@ public sealed class Informer<T> : IInformer
     private readonly Lock deliveryGate = new();
     private readonly List<Handler> handlers = [];
     private readonly TaskCompletionSource synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock stateGate = new();
     private string? lastResourceVersion;
+    private bool lastResourceVersionUnavailable;
+    private long? watchOpenedAt;
+    private int watchEvents;
+    private DateTimeOffset notCurrentSince;
+    private string? lastError;
 
     public Informer(KubeApiClient client, ResourceType<T> type, InformerOptions? options = null, TimeProvider? timeProvider = null, RuntimeMetrics? metrics = null, ILogger? logger = null)
     {
@@ -79,10 +132,16 @@ public sealed class Informer<T> : IInformer
         this.metrics = metrics;
         this.logger = logger ?? NullLogger.Instance;
         random = this.options.Random ?? new Random();
-        Name = type.GroupResource + (this.options.Namespace is { } ns ? " in " + ns : "");
+        Name = type.GroupResource
+            + (this.options.Namespace is { } ns ? " in " + ns : "")
+            + (this.options.FieldSelector is { Length: > 0 } fields ? " (" + fields + ")" : "")
+            + (this.options.LabelSelector is { Length: > 0 } labels ? " [" + labels + "]" : "");
+        notCurrentSince = time.GetUtcNow();
     }
 
     public string Name { get; }
+
+    public string Resource => Type.GroupResource;
 
     public ResourceType<T> Type { get; }
 
@@ -98,6 +157,39 @@ public sealed class Informer<T> : IInformer
             lock (deliveryGate)
             {
                 return lastResourceVersion;
+            }
+        }
+    }
+
+    public bool IsCurrent
+    {
+        get
+        {
+            lock (stateGate)
+            {
+                return IsCurrentLocked();
+            }
+        }
+    }
+
+    public DateTimeOffset? NotCurrentSince
+    {
+        get
+        {
+            lock (stateGate)
+            {
+                return IsCurrentLocked() ? null : notCurrentSince;
+            }
+        }
+    }
+
+    public string? LastError
+    {
+        get
+        {
+            lock (stateGate)
+            {
+                return lastError;
             }
         }
     }
@@ -130,8 +222,9 @@ public sealed class Informer<T> : IInformer
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var backoff = new Backoff(options.InitialBackoff, options.MaxBackoff, random);
+        var relistPacing = new Backoff(options.RelistInitialBackoff, options.RelistMaxBackoff, random);
+        long? lastListStarted = null;
         var needList = true;
-        var listFromStorage = false;
         var listReason = "initial";
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -140,10 +233,26 @@ public sealed class Informer<T> : IInformer
             {
                 if (needList)
                 {
+                    if (lastListStarted is { } previous)
+                    {
+                        // LIST starts are paced whatever ended the last cycle (an expired watch, an error, a 410 LIST).
+                        var since = time.GetElapsedTime(previous);
+                        if (since >= options.RelistBackoffReset)
+                        {
+                            relistPacing.Reset();
+                        }
+
+                        var wait = relistPacing.Next() - since;
+                        if (wait > TimeSpan.Zero)
+                        {
+                            await DelayAsync(wait, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+
+                    lastListStarted = time.GetTimestamp();
                     metrics?.InformerRelists.Inc(Type.GroupResource, listReason);
-                    await ListAndReplaceAsync(listFromStorage, cancellationToken).ConfigureAwait(false);
+                    await ListAndReplaceAsync(cancellationToken).ConfigureAwait(false);
                     needList = false;
-                    listFromStorage = false;
                     listing = false;
                 }
 
@@ -168,17 +277,25 @@ public sealed class Informer<T> : IInformer
             }
             catch (KubeApiException e) when (e.IsGone)
             {
-                // A LIST at a resourceVersion the server no longer has: the next one reads the latest state from storage.
-                // A WATCH refused with HTTP 410: re-list (from the cache first, like client-go, then from storage).
+                // A WATCH refused with HTTP 410 re-lists from the last resourceVersion (client-go: the LIST's "not older
+                // than" answers it from the watch cache). A LIST that got 410 twice (at its resourceVersion and at "")
+                // lists again, paced.
                 logger.LogInformation("{Informer}: {Message}; re-listing", Name, e.Message);
-                listFromStorage = listing;
+                RecordError((listing ? "list: " : "watch: ") + e.Message);
                 needList = true;
                 listReason = "expired";
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 var delay = backoff.Next();
+                if (e is KubeApiException { RetryAfter: { } retryAfter } && retryAfter > delay)
+                {
+                    // The server said when to come back (429, 503): never sooner, within reason.
+                    delay = retryAfter < options.MaxRetryAfter ? retryAfter : options.MaxRetryAfter;
+                }
+
                 logger.LogWarning("{Informer}: {Phase} failed: {Message}; retrying in {Delay}", Name, listing ? "list" : "watch", e.Message, delay);
+                RecordError((listing ? "list: " : "watch: ") + e.Message);
                 if (e is WatchErrorException)
                 {
                     needList = true;
@@ -197,25 +314,61 @@ public sealed class Informer<T> : IInformer
         }
     }
 
-    private async Task ListAndReplaceAsync(bool fromStorage, CancellationToken cancellationToken)
+    /// <summary>client-go's <c>relistResourceVersion</c>.</summary>
+    private string RelistResourceVersion()
     {
-        // client-go: the first LIST may be served from the watch cache ("0"); a re-list asks for state not older than
-        // what was seen; after "too old", the latest state from storage ("").
-        var resourceVersion = fromStorage ? null : LastSyncResourceVersion ?? "0";
-        var list = await client.ListAllAsync(
+        lock (deliveryGate)
+        {
+            // After a 410 on a LIST: the latest state, a consistent read from etcd. First LIST: "0", from the watch
+            // cache. Otherwise: not older than what was seen.
+            return lastResourceVersionUnavailable ? "" : lastResourceVersion ?? "0";
+        }
+    }
+
+    private async Task ListAndReplaceAsync(CancellationToken cancellationToken)
+    {
+        KubeList<T> list;
+        try
+        {
+            list = await ListAsync(RelistResourceVersion(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubeApiException e) when (e.IsGone || IsTooLargeResourceVersion(e))
+        {
+            // The resourceVersion is compacted (k8s-golden 89) or ahead of this server: read the latest state instead,
+            // at once, as client-go does. A second failure goes through the caller's pacing.
+            logger.LogInformation("{Informer}: {Message}; listing the latest state", Name, e.Message);
+            lock (deliveryGate)
+            {
+                lastResourceVersionUnavailable = true;
+            }
+
+            list = await ListAsync(RelistResourceVersion(), cancellationToken).ConfigureAwait(false);
+        }
+
+        Replace(list.Items, list.ResourceVersion);
+        logger.LogDebug("{Informer}: listed {Count} objects at resourceVersion {ResourceVersion}", Name, list.Items.Count, list.ResourceVersion);
+    }
+
+    private Task<KubeList<T>> ListAsync(string resourceVersion, CancellationToken cancellationToken) =>
+        client.ListAllAsync(
             Type,
             options.Namespace,
             new ListOptions
             {
                 LabelSelector = options.LabelSelector,
                 FieldSelector = options.FieldSelector,
-                Limit = options.PageSize,
-                ResourceVersion = resourceVersion,
+
+                // client-go's pager rule: with a resourceVersion other than "" and "0" no limit, or the server reads etcd at
+                // exactly that revision (k8s-golden 83, 92) instead of answering "not older than" from the watch cache (85, 93).
+                Limit = resourceVersion is "" or "0" ? options.PageSize : null,
+                ResourceVersion = resourceVersion.Length == 0 ? null : resourceVersion,
             },
-            cancellationToken).ConfigureAwait(false);
-        Replace(list.Items, list.ResourceVersion);
-        logger.LogDebug("{Informer}: listed {Count} objects at resourceVersion {ResourceVersion}", Name, list.Items.Count, list.ResourceVersion);
-    }
+            cancellationToken);
+
+    /// <summary>client-go's <c>isTooLargeResourceVersionError</c>: a 504 whose Status cause says so.</summary>
+    private static bool IsTooLargeResourceVersion(KubeApiException e) =>
+        e.Causes.Any(c => c.Reason == "ResourceVersionTooLarge" || c.Message == "Too large resource version")
+        || e.ServerMessage.Contains("Too large resource version", StringComparison.Ordinal);
 
     private async Task<WatchEnd> WatchOnceAsync(CancellationToken cancellationToken)
     {
@@ -227,6 +380,7 @@ public sealed class Informer<T> : IInformer
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stall.Token);
         var started = time.GetTimestamp();
         var events = 0;
+        var expired = false;
         var watchOptions = new WatchOptions
         {
             LabelSelector = options.LabelSelector,
@@ -237,7 +391,7 @@ public sealed class Informer<T> : IInformer
         };
         try
         {
-            await foreach (var e in client.WatchAsync(Type, options.Namespace, watchOptions, linked.Token).ConfigureAwait(false))
+            await foreach (var e in client.WatchAsync(Type, options.Namespace, watchOptions, linked.Token, WatchOpened).ConfigureAwait(false))
             {
                 events++;
                 if (e.Type == WatchEventType.Error)
@@ -245,12 +399,15 @@ public sealed class Informer<T> : IInformer
                     if (e.Status?.Code == 410)
                     {
                         logger.LogInformation("{Informer}: watch expired ({Message}); re-listing", Name, e.Status.Message);
+                        RecordError($"watch: {e.Status.Code} {e.Status.Reason}: {e.Status.Message}");
+                        expired = true;
                         return WatchEnd.Expired;
                     }
 
                     throw new WatchErrorException($"watch ended with an error: {e.Status?.Code} {e.Status?.Reason}: {e.Status?.Message}");
                 }
 
+                WatchEventReceived();
                 Apply(e);
             }
         }
@@ -259,9 +416,66 @@ public sealed class Informer<T> : IInformer
             logger.LogWarning("{Informer}: no data for {Timeout}s on a watch the server should have closed; reconnecting", Name, timeoutSeconds);
             return WatchEnd.Closed;
         }
+        finally
+        {
+            WatchClosed(expired);
+        }
 
         // A server closing a watch at once with nothing to say would otherwise be hammered in a tight loop.
         return events == 0 && time.GetElapsedTime(started) < TimeSpan.FromSeconds(1) ? WatchEnd.ClosedEarly : WatchEnd.Closed;
+    }
+
+    private bool IsCurrentLocked() =>
+        HasSynced
+        && watchOpenedAt is { } opened
+        && (watchEvents > 0 || time.GetElapsedTime(opened) >= options.WatchConfirmAfter);
+
+    private void WatchOpened()
+    {
+        lock (stateGate)
+        {
+            watchOpenedAt = time.GetTimestamp();
+            watchEvents = 0;
+        }
+    }
+
+    private void WatchEventReceived()
+    {
+        lock (stateGate)
+        {
+            if (watchEvents++ == 0 && HasSynced)
+            {
+                lastError = null;
+            }
+        }
+    }
+
+    private void WatchClosed(bool expired)
+    {
+        lock (stateGate)
+        {
+            // A watch that was never confirmed (ended at once, typically with a 410 ERROR) leaves the informer as it
+            // was: not current since whenever it stopped being current.
+            var wasCurrent = IsCurrentLocked();
+            if (wasCurrent)
+            {
+                notCurrentSince = time.GetUtcNow();
+                if (!expired)
+                {
+                    lastError = null;
+                }
+            }
+
+            watchOpenedAt = null;
+        }
+    }
+
+    private void RecordError(string message)
+    {
+        lock (stateGate)
+        {
+            lastError = message;
+        }
     }
 
     private void Apply(WatchEvent<T> e)
@@ -341,6 +555,7 @@ public sealed class Informer<T> : IInformer
             }
 
             lastResourceVersion = string.IsNullOrEmpty(resourceVersion) ? lastResourceVersion : resourceVersion;
+            lastResourceVersionUnavailable = false;
             synced.TrySetResult();
         }
     }

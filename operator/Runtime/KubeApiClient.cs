@@ -133,45 +133,62 @@ public sealed class KubeApiClient
 
     /// <summary>
     /// LISTs every page (following <c>continue</c>) into one list whose resourceVersion is the snapshot's. When a
-    /// continue token expires mid-way (410), the list restarts once without paging, as client-go's pager does.
+    /// continue token expires mid-way (410, k8s-golden 88), the list starts again from the first page; after
+    /// <see cref="MaxPagedListRestarts"/> such restarts it is read in one request without paging, as client-go's pager
+    /// falls back to a full list, so a server that compacts faster than we page still ends.
     /// </summary>
     public async Task<KubeList<T>> ListAllAsync<T>(ResourceType<T> type, string? namespaceName = null, ListOptions? options = null, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         options ??= new ListOptions { Limit = 500 };
-        var items = new List<T>();
-        string? resourceVersion = null;
-        var page = options with { Continue = null };
+        var restarts = 0;
         while (true)
         {
-            KubeList<T> result;
-            try
+            var items = new List<T>();
+            string? resourceVersion = null;
+            var page = options with { Continue = null };
+            var expired = false;
+            while (!expired)
             {
-                result = await ListAsync(type, namespaceName, page, cancellationToken).ConfigureAwait(false);
+                KubeList<T> result;
+                try
+                {
+                    result = await ListAsync(type, namespaceName, page, cancellationToken).ConfigureAwait(false);
+                }
+                catch (KubeApiException e) when (e.IsGone && page.Continue is not null)
+                {
+                    expired = true;
+                    continue;
+                }
+
+                items.AddRange(result.Items);
+                resourceVersion ??= result.ResourceVersion;
+                if (string.IsNullOrEmpty(result.Continue))
+                {
+                    return new KubeList<T>(items, resourceVersion, null, null);
+                }
+
+                // Later pages are served from the snapshot the continue token pins; resourceVersion must not be repeated.
+                page = options with { Continue = result.Continue, ResourceVersion = null, ResourceVersionMatch = null };
             }
-            catch (KubeApiException e) when (e.IsGone && page.Continue is not null)
+
+            if (++restarts > MaxPagedListRestarts)
             {
                 return await ListAsync(type, namespaceName, options with { Limit = null, Continue = null }, cancellationToken).ConfigureAwait(false);
             }
-
-            items.AddRange(result.Items);
-            resourceVersion ??= result.ResourceVersion;
-            if (string.IsNullOrEmpty(result.Continue))
-            {
-                return new KubeList<T>(items, resourceVersion, null, null);
-            }
-
-            // Later pages are served from the snapshot the continue token pins; resourceVersion must not be repeated.
-            page = options with { Continue = result.Continue, ResourceVersion = null, ResourceVersionMatch = null };
         }
     }
+
+    /// <summary>How often <see cref="ListAllAsync"/> restarts a paged list whose continue token expired before it reads it whole.</summary>
+    public const int MaxPagedListRestarts = 2;
 
     /// <summary>
     /// WATCH: the events as the server streams them, BOOKMARK and ERROR included (an ERROR is yielded, not thrown: a
     /// 410 Status there means "re-list"). Ends when the server closes the stream. An HTTP error status (e.g. 410 for a
     /// too-old resourceVersion on some servers) is thrown as <see cref="KubeApiException"/>.
     /// </summary>
-    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(ResourceType<T> type, string? namespaceName, WatchOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <param name="opened">Called once the server accepted the watch (response headers), before any event.</param>
+    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(ResourceType<T> type, string? namespaceName, WatchOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default, Action? opened = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         var path = type.CollectionPath(namespaceName);
@@ -184,6 +201,7 @@ public sealed class KubeApiClient
             .Add("timeoutSeconds", options.TimeoutSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var response = await WithDeadlineAsync("GET", path, token => SendAsync(HttpMethod.Get, path, query, null, HttpCompletionOption.ResponseHeadersRead, allowNotFound: false, token), cancellationToken).ConfigureAwait(false);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        opened?.Invoke();
         using var reader = new StreamReader(stream, Encoding.UTF8);
         while (true)
         {

@@ -344,7 +344,7 @@ public sealed class LeaderElector : IDisposable
                 return true;
             }
 
-            if (!await DelayAsync(Jittered(Options.RetryPeriod), cancellationToken).ConfigureAwait(false))
+            if (!await DelayAsync(NextAttemptDelay(), cancellationToken).ConfigureAwait(false))
             {
                 return false;
             }
@@ -440,6 +440,31 @@ public sealed class LeaderElector : IDisposable
         a.LeaseTransitions == b.LeaseTransitions &&
         a.AcquireTime == b.AcquireTime &&
         a.RenewTime == b.RenewTime;
+
+    /// <summary>
+    /// The retry period (jittered), or less when the lease another holder has, as observed, expires sooner: a standby
+    /// then tries right when it may take over instead of up to a retry period later (a failover within the lease
+    /// duration plus the time to reconcile, not plus a retry period). One extra GET at most; safety is unchanged, since
+    /// expiry is still judged from the local observation time.
+    /// </summary>
+    private TimeSpan NextAttemptDelay()
+    {
+        var delay = Jittered(Options.RetryPeriod);
+        lock (gate)
+        {
+            if (observedRecord is { HolderIdentity.Length: > 0 } record && record.HolderIdentity != Options.Identity)
+            {
+                var expiry = observedTime + TimeSpan.FromSeconds(record.LeaseDurationSeconds ?? (int)Math.Ceiling(Options.LeaseDuration.TotalSeconds));
+                var untilExpiry = expiry - time.GetUtcNow();
+                if (untilExpiry > TimeSpan.Zero && untilExpiry < delay)
+                {
+                    return untilExpiry;
+                }
+            }
+        }
+
+        return delay;
+    }
 
     private TimeSpan Jittered(TimeSpan period) =>
         period + TimeSpan.FromTicks((long)(period.Ticks * (JitterFactor - 1) * random.NextDouble()));

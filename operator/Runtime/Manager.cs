@@ -40,6 +40,12 @@ public sealed record ManagerOptions
 
     /// <summary>Field manager of the manager's status patches.</summary>
     public string? FieldManager { get; init; }
+
+    /// <summary>
+    /// An informer not current (synced and watching) for longer than this makes the view stale: <c>/readyz</c> fails and
+    /// <see cref="Manager.InformerMonitor"/> reports it.
+    /// </summary>
+    public TimeSpan InformerStaleAfter { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 public enum ManagerExit
@@ -102,10 +108,19 @@ public sealed class Manager : IAsyncDisposable
         Health = new HealthChecks();
         Identity = this.options.Identity is { Length: > 0 } identity ? identity : Environment.MachineName + "_" + Guid.NewGuid().ToString("D");
         StatusPatcher = new StatusPatcher(Client, this.options.FieldManager);
+        InformerMonitor = new InformerMonitor(() => Informers, this.options.InformerStaleAfter, Time, RuntimeMetrics, this.loggerFactory.CreateLogger("GuardDutyCoverage.Runtime.InformerMonitor"));
         Health.AddReadinessCheck("informers", () =>
         {
             var pending = Informers.Where(i => !i.HasSynced).Select(i => i.Name).ToList();
-            return pending.Count == 0 ? HealthCheckResult.Ok : HealthCheckResult.Fail("not synced: " + string.Join(", ", pending));
+            if (pending.Count > 0)
+            {
+                return HealthCheckResult.Fail("not synced: " + string.Join(", ", pending));
+            }
+
+            var stale = InformerMonitor.Stale();
+            return stale.Count == 0
+                ? HealthCheckResult.Ok
+                : HealthCheckResult.Fail("not current: " + string.Join(", ", stale.Select(s => $"{s.Name} since {s.Since.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}")));
         });
 
         if (this.options.LeaderElection)
@@ -145,6 +160,9 @@ public sealed class Manager : IAsyncDisposable
 
     /// <summary>Null unless leader election is on.</summary>
     public LeaderElector? LeaderElector { get; }
+
+    /// <summary>Which informers are current; runs with the caches on every replica.</summary>
+    public InformerMonitor InformerMonitor { get; }
 
     public IReadOnlyList<IInformer> Informers
     {
@@ -228,6 +246,8 @@ public sealed class Manager : IAsyncDisposable
             {
                 cacheTasks.Add(Watch("informer " + informer.Name, informer.RunAsync(cachesStop.Token), failure));
             }
+
+            cacheTasks.Add(Watch("informer monitor", InformerMonitor.RunAsync(cachesStop.Token), failure));
 
             started.TrySetResult();
             logger.LogInformation("Manager started: {Informers} informers, identity {Identity}", cacheTasks.Count, Identity);
@@ -449,6 +469,7 @@ public sealed class Manager : IAsyncDisposable
     private async Task ServeMetricsAsync(HttpContext context)
     {
         context.Response.ContentType = MetricsRegistry.ContentType;
+        InformerMonitor.Refresh();
         await context.Response.WriteAsync(Metrics.Render(), context.RequestAborted).ConfigureAwait(false);
     }
 

@@ -31,6 +31,7 @@ public sealed class RuntimeMetrics
         RestClientRequests = registry.Counter("rest_client_requests_total", "Number of HTTP requests, partitioned by status code, method, and host.", "code", "method", "host");
         InformerEvents = registry.Counter("informer_events_total", "Watch and re-list events applied to informer caches, by resource and type.", "resource", "type");
         InformerRelists = registry.Counter("informer_relists_total", "Full re-lists of an informer, by resource and reason (initial, expired, error).", "resource", "reason");
+        InformerLastSyncAge = registry.Gauge("informer_last_sync_age_seconds", "Seconds since the informer was last current (synced and watching); 0 while it is. informer names the informer when several watch one resource.", "resource", "informer");
     }
 
     public MetricsRegistry Registry { get; }
@@ -64,4 +65,6 @@ public sealed class RuntimeMetrics
     public Counter InformerEvents { get; }
 
     public Counter InformerRelists { get; }
+
+    public Gauge InformerLastSyncAge { get; }
 }

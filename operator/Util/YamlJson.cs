@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using YamlDotNet.Core.Events;
 
 namespace GuardDutyCoverage.Util;
 
@@ -14,31 +14,131 @@ namespace GuardDutyCoverage.Util;
 /// </summary>
 public static class YamlJson
 {
+    /// <summary>Deepest nesting of mappings and sequences accepted (Kubernetes objects stay far below it).</summary>
+    public const int MaxDepth = 128;
+
     /// <summary>Reads every non-empty document of a (multi-document) YAML text.</summary>
-    /// <exception cref="FormatException">The text is not valid YAML; the message has the line and column.</exception>
+    /// <exception cref="FormatException">
+    /// The text is not valid YAML, nests deeper than <see cref="MaxDepth"/>, or uses aliases (<c>*name</c>: refused, so
+    /// a "billion laughs" document cannot expand); the message has the line and column.
+    /// </exception>
+    /// <remarks>
+    /// Built from the parser's events with an explicit stack rather than YamlDotNet's recursive representation model, so
+    /// hostile nesting is an error, not a stack overflow.
+    /// </remarks>
     public static IReadOnlyList<JsonNode> ParseAll(string yaml)
     {
-        var stream = new YamlStream();
+        var documents = new List<JsonNode>();
+        var parser = new Parser(new StringReader(yaml));
+        var stack = new Stack<Frame>();
+        JsonNode? root = null;
         try
         {
-            stream.Load(new StringReader(yaml));
+            while (parser.MoveNext())
+            {
+                switch (parser.Current)
+                {
+                    case DocumentStart:
+                        root = null;
+                        stack.Clear();
+                        break;
+                    case DocumentEnd:
+                        if (root is not null)
+                        {
+                            documents.Add(root);
+                        }
+
+                        break;
+                    case AnchorAlias alias:
+                        throw new FormatException($"line {alias.Start.Line}: YAML aliases (*{alias.Value}) are not supported");
+                    case Scalar scalar:
+                        if (stack.Count > 0 && stack.Peek() is { Object: { } obj } frame && frame.Key is null)
+                        {
+                            var key = scalar.Value ?? "";
+                            if (obj.ContainsKey(key))
+                            {
+                                throw new FormatException($"line {scalar.Start.Line}: duplicate key \"{key}\"");
+                            }
+
+                            frame.Key = key;
+                        }
+                        else
+                        {
+                            Attach(stack, ref root, ScalarToJson(scalar.Value, scalar.Style, scalar.Tag), scalar.Start);
+                        }
+
+                        break;
+                    case MappingStart mapping:
+                        var newObject = new JsonObject();
+                        Attach(stack, ref root, newObject, mapping.Start);
+                        Push(stack, new Frame { Object = newObject }, mapping.Start);
+                        break;
+                    case SequenceStart sequence:
+                        var newArray = new JsonArray();
+                        Attach(stack, ref root, newArray, sequence.Start);
+                        Push(stack, new Frame { Array = newArray }, sequence.Start);
+                        break;
+                    case MappingEnd or SequenceEnd:
+                        stack.Pop();
+                        break;
+                }
+            }
         }
         catch (YamlException e)
         {
             throw new FormatException($"invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}", e);
         }
-
-        var documents = new List<JsonNode>();
-        foreach (var document in stream.Documents)
+        catch (InvalidOperationException e)
         {
-            var node = ToJson(document.RootNode);
-            if (node is not null)
-            {
-                documents.Add(node);
-            }
+            // YamlDotNet's parser reports some malformed streams this way instead of with a YamlException.
+            throw new FormatException($"invalid YAML at line {parser.Current?.Start.Line ?? 0}: {e.Message}", e);
         }
 
         return documents;
+    }
+
+    private sealed class Frame
+    {
+        public JsonObject? Object { get; init; }
+
+        public JsonArray? Array { get; init; }
+
+        /// <summary>In a mapping: the key whose value comes next; null while a key is expected.</summary>
+        public string? Key { get; set; }
+    }
+
+    private static void Push(Stack<Frame> stack, Frame frame, Mark start)
+    {
+        if (stack.Count >= MaxDepth)
+        {
+            throw new FormatException($"line {start.Line}: nested deeper than {MaxDepth} levels");
+        }
+
+        stack.Push(frame);
+    }
+
+    private static void Attach(Stack<Frame> stack, ref JsonNode? root, JsonNode? value, Mark start)
+    {
+        if (stack.Count == 0)
+        {
+            root = value;
+            return;
+        }
+
+        var parent = stack.Peek();
+        if (parent.Array is { } array)
+        {
+            array.Add(value);
+        }
+        else if (parent.Key is { } key)
+        {
+            parent.Object![key] = value;
+            parent.Key = null;
+        }
+        else
+        {
+            throw new FormatException($"line {start.Line}: only scalar mapping keys are supported");
+        }
     }
 
     /// <summary>Reads exactly one YAML (or JSON) document.</summary>
@@ -53,50 +153,15 @@ public static class YamlJson
         };
     }
 
-    private static JsonNode? ToJson(YamlNode node)
+    private static JsonNode? ScalarToJson(string? value, ScalarStyle style, TagName tag)
     {
-        switch (node)
-        {
-            case YamlMappingNode mapping:
-                var obj = new JsonObject();
-                foreach (var (keyNode, valueNode) in mapping.Children)
-                {
-                    var key = keyNode is YamlScalarNode scalarKey
-                        ? scalarKey.Value ?? ""
-                        : throw new FormatException($"line {keyNode.Start.Line}: only scalar mapping keys are supported");
-                    if (obj.ContainsKey(key))
-                    {
-                        throw new FormatException($"line {keyNode.Start.Line}: duplicate key \"{key}\"");
-                    }
-
-                    obj[key] = ToJson(valueNode);
-                }
-
-                return obj;
-            case YamlSequenceNode sequence:
-                var array = new JsonArray();
-                foreach (var item in sequence.Children)
-                {
-                    array.Add(ToJson(item));
-                }
-
-                return array;
-            case YamlScalarNode scalar:
-                return ScalarToJson(scalar);
-            default:
-                throw new FormatException($"line {node.Start.Line}: unsupported YAML node {node.NodeType}");
-        }
-    }
-
-    private static JsonNode? ScalarToJson(YamlScalarNode scalar)
-    {
-        var text = scalar.Value ?? "";
-        if (scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)
+        var text = value ?? "";
+        if (style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)
         {
             return JsonValue.Create(text);
         }
 
-        if (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value is "tag:yaml.org,2002:str")
+        if (!tag.IsEmpty && !tag.IsNonSpecific && tag.Value is "tag:yaml.org,2002:str")
         {
             return JsonValue.Create(text);
         }
@@ -333,7 +398,7 @@ public static class YamlJson
         }
 
         // Anything that would be read back as null, a boolean or a number stays a string only when quoted.
-        var reread = ScalarToJson(new YamlScalarNode(text));
+        var reread = ScalarToJson(text, ScalarStyle.Any, TagName.Empty);
         return reread is null || reread.GetValueKind() != JsonValueKind.String;
     }
 }

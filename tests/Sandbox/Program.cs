@@ -41,9 +41,45 @@ var awsModelsOption = new Option<DirectoryInfo>("--aws-models")
     Description = "Directory with the botocore models guardduty-2017-11-28.service-2.json and eks-2017-11-01.service-2.json",
     DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(AppContext.BaseDirectory, "aws-models")),
 };
+var watchWindowOption = new Option<int>("--watch-cache-window")
+{
+    Description = "How many events of each resource the watch cache keeps; watches from older resourceVersions get 410 Expired",
+    DefaultValueFactory = _ => new SandboxOptions().WatchWindow,
+};
+watchWindowOption.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() < 1)
+    {
+        result.AddError("--watch-cache-window must be at least 1");
+    }
+});
+var storageHistoryOption = new Option<int>("--storage-history")
+{
+    Description = "How many changes etcd keeps before compacting; exact-resourceVersion lists and continue tokens older than that get 410 Expired",
+    DefaultValueFactory = _ => new SandboxOptions().StorageHistory,
+};
+storageHistoryOption.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() < 1)
+    {
+        result.AddError("--storage-history must be at least 1");
+    }
+});
+var compactionIntervalOption = new Option<int>("--compaction-interval-seconds")
+{
+    Description = "Compact etcd every N seconds at the previous interval's revision, as kube-apiserver's --etcd-compaction-interval (default 0: off)",
+    DefaultValueFactory = _ => 0,
+};
+compactionIntervalOption.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() < 0)
+    {
+        result.AddError("--compaction-interval-seconds must not be negative");
+    }
+});
 var serve = new Command("serve", "Run the sandbox Kubernetes API server until SIGINT or SIGTERM")
 {
-    kubeconfigOption, portOption, seedOption, plainHttpOption, awsSeedOption, awsModelsOption,
+    kubeconfigOption, portOption, seedOption, plainHttpOption, awsSeedOption, awsModelsOption, watchWindowOption, storageHistoryOption, compactionIntervalOption,
 };
 serve.SetAction(async (parseResult, cancellationToken) =>
 {
@@ -95,7 +131,16 @@ serve.SetAction(async (parseResult, cancellationToken) =>
     SandboxServer sandbox;
     try
     {
-        sandbox = await SandboxServer.StartAsync(new SandboxOptions { Port = parseResult.GetValue(portOption), UseHttps = !parseResult.GetValue(plainHttpOption) }, stop.Token);
+        sandbox = await SandboxServer.StartAsync(
+            new SandboxOptions
+            {
+                Port = parseResult.GetValue(portOption),
+                UseHttps = !parseResult.GetValue(plainHttpOption),
+                WatchWindow = parseResult.GetValue(watchWindowOption),
+                StorageHistory = parseResult.GetValue(storageHistoryOption),
+                CompactionInterval = TimeSpan.FromSeconds(parseResult.GetValue(compactionIntervalOption)),
+            },
+            stop.Token);
     }
     catch (IOException ex)
     {

@@ -266,7 +266,7 @@ public sealed class SandboxCluster : IObjectReader
         Registry.RegisterCrd(stored);
         var group = JsonUtil.GetString(stored, "spec", "group") ?? string.Empty;
         var plural = JsonUtil.GetString(stored, "spec", "names", "plural") ?? string.Empty;
-        Store.EnsureResource(new ResourceKey(group, plural), startNow: true);
+        Store.RegisterCustomResource(new ResourceKey(group, plural));
         return stored;
     }
 

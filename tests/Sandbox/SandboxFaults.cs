@@ -52,15 +52,27 @@ public sealed class FaultRule
     }
 }
 
+/// <summary>What an API server restart did: the revision before it, the revision every watch cache now starts at, the watches it broke.</summary>
+public sealed record ApiServerRestart(long PreviousRevision, long WatchCacheRevision, int BrokenWatches);
+
+/// <summary>
+/// The watch cache of one resource: the revision it was initialised at, the oldest resourceVersion a watch may start
+/// from (older ones get the 410 ERROR event), and its own resourceVersion (lists from the cache and bookmarks carry it).
+/// </summary>
+public sealed record WatchCacheInfo(long StartRevision, long OldestWatchableRevision, long ResourceVersion);
+
 /// <summary>
 /// Fault injection for tests of clients (informers, retries, leader election): failing or slow requests, dropped and
-/// expired watches, compaction. Every fault is explicit and counted.
+/// expired watches, etcd compaction, the watch cache's window, API server restarts and outages. Every fault is
+/// explicit and counted. The same faults are reachable over HTTP at <c>/_sandbox/...</c> (tests/Sandbox/README.md).
 /// </summary>
 public sealed class SandboxFaults
 {
     private readonly Lock _gate = new();
     private readonly List<FaultRule> _rules = [];
     private readonly ObjectStore _store;
+    private int _stopped;
+    private int _restarts;
 
     internal SandboxFaults(ObjectStore store) => _store = store;
 
@@ -121,8 +133,88 @@ public sealed class SandboxFaults
     /// <summary>Compacts storage only (like <c>etcdctl compact</c>): exact-RV lists and continue tokens get 410; watches still replay from the watch cache.</summary>
     public void CompactStorage() => _store.CompactStorage();
 
-    /// <summary>Empties the watch cache only: watches from any earlier RV get 410 Expired.</summary>
+    /// <summary>
+    /// <c>etcdctl compact REVISION</c>: lists at an exact revision before it (resourceVersionMatch=Exact, or a limit
+    /// with a resourceVersion) and continue tokens of such snapshots get 410 Expired; a read at the revision itself still
+    /// works; watches still replay from the watch cache (k8s-golden 34). Returns the compacted revision.
+    /// </summary>
+    public long CompactStorage(long revision) => _store.CompactStorage(revision);
+
+    /// <summary>Reads before this revision get 410 (0: nothing compacted).</summary>
+    public long CompactedRevision => _store.CompactedRv;
+
+    /// <summary>Re-initialises every watch cache at the current revision: watches from any earlier RV get 410 Expired.</summary>
     public void ExpireWatchCache() => _store.ExpireWatchWindows();
+
+    /// <summary>How many events of each resource the watch caches keep (<see cref="SandboxOptions.WatchWindow"/>).</summary>
+    public int WatchCacheWindow => _store.WatchWindow;
+
+    /// <summary>Resizes every watch cache's window now; a smaller one evicts the oldest events, so watches from before them get 410.</summary>
+    public void SetWatchCacheWindow(int events) => _store.SetWatchWindow(events);
+
+    /// <summary>The watch cache of a resource (group "" for the core group; the plural resource name).</summary>
+    public WatchCacheInfo WatchCache(string group, string resource)
+    {
+        var (start, oldest, rv) = _store.WatchCacheState(new ResourceKey(group, resource));
+        return new WatchCacheInfo(start, oldest, rv);
+    }
+
+    /// <summary>Whether the API server is stopped (<see cref="StopApiServer"/>): every request's connection is then broken.</summary>
+    public bool ApiServerStopped => Volatile.Read(ref _stopped) == 1;
+
+    /// <summary>How many times the API server was restarted or started again after a stop.</summary>
+    public int ApiServerRestarts => Volatile.Read(ref _restarts);
+
+    /// <summary>
+    /// Restarts kube-apiserver with etcd kept, as on a control-plane upgrade: every open watch connection breaks; the new
+    /// process writes once to etcd, so the revision moves by one; every watch cache starts anew, empty, at that revision.
+    /// Then a watch from an RV seen before the restart gets the 410 ERROR event (k8s-golden 91), a LIST with a limit at
+    /// that RV reads etcd at exactly it and returns the stale state with the same RV (92), a LIST without a limit is
+    /// served from the new cache with a fresh RV (93) from which watches work (94).
+    /// </summary>
+    public ApiServerRestart RestartApiServer() => StartWatchCaches();
+
+    /// <summary>
+    /// Stops kube-apiserver (etcd kept): open watches break, and until <see cref="StartApiServer"/> every request's
+    /// connection is broken before any response (logged in <see cref="SandboxServer.Requests"/> with status 0), as a
+    /// client sees a server that is down. Returns the number of watches broken.
+    /// </summary>
+    public int StopApiServer()
+    {
+        Interlocked.Exchange(ref _stopped, 1);
+        return BreakWatches();
+    }
+
+    /// <summary>Starts kube-apiserver again after <see cref="StopApiServer"/>, with new watch caches as <see cref="RestartApiServer"/> describes.</summary>
+    public ApiServerRestart StartApiServer()
+    {
+        var restart = StartWatchCaches();
+        Interlocked.Exchange(ref _stopped, 0);
+        return restart;
+    }
+
+    private int BreakWatches()
+    {
+        var watchers = _store.DetachWatchers();
+        foreach (var watcher in watchers)
+        {
+            watcher.Abort();
+        }
+
+        return watchers.Count;
+    }
+
+    private ApiServerRestart StartWatchCaches()
+    {
+        var restart = _store.RestartWatchCaches();
+        foreach (var watcher in restart.Watchers)
+        {
+            watcher.Abort();
+        }
+
+        Interlocked.Increment(ref _restarts);
+        return new ApiServerRestart(restart.PreviousRv, restart.StartRv, restart.Watchers.Count);
+    }
 
     internal FaultRule? Take(SandboxRequest request, bool delays)
     {

@@ -45,6 +45,13 @@ public sealed class SandboxOptions
     /// <summary>How many changes storage keeps for exact-RV lists and continue tokens before compacting.</summary>
     public int StorageHistory { get; init; } = 10_000;
 
+    /// <summary>
+    /// kube-apiserver's <c>--etcd-compaction-interval</c> (its default is 5 minutes) on <see cref="TimeProvider"/>: each
+    /// interval etcd is compacted at the revision of the previous one (<see cref="Storage.ObjectStore.CompactorTick"/>).
+    /// Zero (the default) leaves compaction to <see cref="StorageHistory"/> and <see cref="SandboxFaults"/>.
+    /// </summary>
+    public TimeSpan CompactionInterval { get; init; }
+
     /// <summary>How often a watch with <c>allowWatchBookmarks</c> gets a BOOKMARK (kube-apiserver: about a minute).</summary>
     public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromMinutes(1);
 

@@ -31,6 +31,7 @@ public sealed class SandboxServer : IAsyncDisposable
     private readonly TokenAuthenticator _tokens;
     private readonly IAdmissionChain? _admission;
     private int _disposed;
+    private ITimer? _compactor;
 
     private SandboxServer(WebApplication app, SandboxCluster cluster, SandboxFaults faults, RequestLog log, SandboxOptions options, Uri baseAddress, X509Certificate2? certificate, TokenAuthenticator tokens, IAdmissionChain? admission)
     {
@@ -115,6 +116,12 @@ public sealed class SandboxServer : IAsyncDisposable
         if (options.Bootstrap)
         {
             Bootstrap(cluster);
+        }
+
+        store.MarkApiServerStarted();
+        if (options.CompactionInterval > TimeSpan.Zero)
+        {
+            server._compactor = options.TimeProvider.CreateTimer(_ => store.CompactorTick(), null, options.CompactionInterval, options.CompactionInterval);
         }
 
         return server;
@@ -224,6 +231,11 @@ public sealed class SandboxServer : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+
+        if (_compactor is not null)
+        {
+            await _compactor.DisposeAsync().ConfigureAwait(false);
         }
 
         foreach (var watcher in Cluster.Store.Watchers())

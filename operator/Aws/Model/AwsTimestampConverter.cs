@@ -15,13 +15,12 @@ public sealed class AwsTimestampConverter : JsonConverter<DateTimeOffset>
         switch (reader.TokenType)
         {
             case JsonTokenType.Number:
-                var seconds = reader.GetDouble();
-                return DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
+                return FromEpochSeconds(reader.GetDouble());
             case JsonTokenType.String:
                 var text = reader.GetString()!;
                 if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var numeric))
                 {
-                    return DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(numeric * TimeSpan.TicksPerSecond));
+                    return FromEpochSeconds(numeric);
                 }
 
                 if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
@@ -33,6 +32,20 @@ public sealed class AwsTimestampConverter : JsonConverter<DateTimeOffset>
             default:
                 throw new JsonException($"expected a timestamp, got {reader.TokenType}");
         }
+    }
+
+    // Years 1 to 9999, as DateTimeOffset can hold them: anything else is a malformed answer, not a crash.
+    private static readonly double MinSeconds = (DateTimeOffset.MinValue - DateTimeOffset.UnixEpoch).TotalSeconds;
+    private static readonly double MaxSeconds = (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).TotalSeconds;
+
+    private static DateTimeOffset FromEpochSeconds(double seconds)
+    {
+        if (!double.IsFinite(seconds) || seconds <= MinSeconds || seconds >= MaxSeconds)
+        {
+            throw new JsonException($"{seconds.ToString(CultureInfo.InvariantCulture)} epoch seconds is not a representable timestamp");
+        }
+
+        return DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
     }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>

@@ -77,7 +77,7 @@ public sealed partial class AlertsAndDashboardTests
             .GroupBy(t => (string)t!["alertname"]!)
             .ToDictionary(g => g.Key, g => g.ToList());
         var alerts = Rules().Select(r => (string)r!["alert"]!).ToList();
-        Assert.Equal(9, alerts.Count);
+        Assert.Equal(10, alerts.Count);
         Assert.Equal(alerts.Order(StringComparer.Ordinal), tests.Keys.Order(StringComparer.Ordinal));
         foreach (var (alert, cases) in tests)
         {

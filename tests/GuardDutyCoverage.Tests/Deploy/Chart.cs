@@ -12,6 +12,13 @@ public static class Chart
 
     public static string AllFeaturesValues => Path.Combine(Dir, "ci", "all-features-values.yaml");
 
+    /// <summary>
+    /// What helm renders, lints and installs: the chart directory, or the packaged chart named by GDC_CHART_PACKAGE
+    /// (the .tgz `make release` writes), so that CI runs every chart check on the released package too.
+    /// </summary>
+    public static string Source =>
+        Environment.GetEnvironmentVariable("GDC_CHART_PACKAGE") is { Length: > 0 } package ? Path.GetFullPath(package) : Dir;
+
     public static string Helm => DeployTools.Require("helm", DeployTools.Helm, "hack/install-tools.sh helm");
 
     /// <summary><c>helm template</c> with extra arguments (<c>--set</c>, <c>-f</c>, ...); the result must succeed.</summary>
@@ -23,8 +30,8 @@ public static class Chart
 
     /// <summary><c>helm template</c>, which may fail.</summary>
     public static Task<ProcessResult> TemplateAsync(params string[] arguments) =>
-        DeployTools.RunAsync(Helm, ["template", Release, Dir, "--namespace", Namespace, .. arguments]);
+        DeployTools.RunAsync(Helm, ["template", Release, Source, "--namespace", Namespace, .. arguments]);
 
     public static Task<ProcessResult> LintAsync(params string[] arguments) =>
-        DeployTools.RunAsync(Helm, ["lint", "--strict", Dir, .. arguments]);
+        DeployTools.RunAsync(Helm, ["lint", "--strict", Source, .. arguments]);
 }

@@ -91,6 +91,11 @@ public static class CrdSchema
 
                 break;
             case JsonArray array:
+                if (schema["maxItems"] is { } maxItems && array.Count > maxItems.GetValue<long>())
+                {
+                    errors.Add($"{Display(path)}: more than {maxItems} items");
+                }
+
                 for (var i = 0; i < array.Count; i++)
                 {
                     Validate(schema["items"]!, array[i], $"{path}[{i}]", errors);

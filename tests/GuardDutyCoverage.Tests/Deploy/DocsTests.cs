@@ -8,7 +8,7 @@ namespace GuardDutyCoverage.Tests.Deploy;
 /// <summary>The deployment docs stay true: their manifests, values and policies are checked against the real things.</summary>
 public sealed partial class DocsTests
 {
-    private static readonly string[] Pages = ["install.md", "aws-access.md", "gitops.md", "rbac.md", "monitoring.md"];
+    private static readonly string[] Pages = ["install.md", "aws-access.md", "gitops.md", "rbac.md", "monitoring.md", "security.md"];
 
     private static readonly string[] RequiredReadActions =
     [

@@ -255,6 +255,7 @@ public sealed class HelmChartTests
             "--metrics-bind-address=0",
             "--agent-namespaces=amazon-guardduty",
             "--max-concurrent-reconciles=4",
+            "--cluster-view-stale-after=60s",
             "--log-level=info",
             "--log-format=json",
         ], manifests.OperatorArgs());
@@ -326,13 +327,14 @@ public sealed class HelmChartTests
             [
                 "GuardDutyCoverageUnhealthy", "GuardDutyCoverageStalled", "GuardDutyCoverageUnknown", "GuardDutyCoverageGuardDutyDataStale",
                 "GuardDutyCoverageAgentMissing", "GuardDutyCoverageBelowThreshold", "GuardDutyCoverageRelistStorm",
-                "GuardDutyCoverageReconcileErrors", "GuardDutyCoverageOperatorDown",
+                "GuardDutyCoverageReconcileErrors", "GuardDutyCoverageOperatorDown", "GuardDutyCoverageClusterViewStale",
             ],
             rules.Select(r => r!["alert"]!.GetValue<string>()));
         Assert.All(rules, r => Assert.Contains(
             $"namespace=\"{Chart.Namespace}\", job=\"guardduty-coverage-operator-metrics\"", r!["expr"]!.GetValue<string>(), StringComparison.Ordinal));
         Assert.Contains("guardduty_coverage_state", rules[0]!["expr"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("type=\"Stalled\", status=\"True\"", rules[1]!["expr"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("informer_last_sync_age_seconds", rules[9]!["expr"]!.GetValue<string>(), StringComparison.Ordinal);
         // Prometheus, not Helm, expands these.
         Assert.Contains("{{ $labels.cluster_name }}", rules[0]!["annotations"]!["summary"]!.GetValue<string>(), StringComparison.Ordinal);
     }
@@ -340,18 +342,65 @@ public sealed class HelmChartTests
     [HelmFact]
     public async Task NotesSayWhichOptInsAreOn()
     {
-        var defaults = (await DeployTools.RunAsync(Chart.Helm, ["install", Chart.Release, Chart.Dir, "--namespace", Chart.Namespace, "--dry-run=client"])).Ok("helm install --dry-run=client");
+        var defaults = (await DeployTools.RunAsync(Chart.Helm, ["install", Chart.Release, Chart.Source, "--namespace", Chart.Namespace, "--dry-run=client"])).Ok("helm install --dry-run=client");
         var notes = defaults[defaults.IndexOf("NOTES:", StringComparison.Ordinal)..];
         Assert.Contains("remediation:              off", notes, StringComparison.Ordinal);
         Assert.Contains("AWS access: no ServiceAccount annotation is set", notes, StringComparison.Ordinal);
 
-        var enabled = (await DeployTools.RunAsync(Chart.Helm, ["install", Chart.Release, Chart.Dir, "--namespace", Chart.Namespace, "--dry-run=client", "-f", Chart.AllFeaturesValues])).Ok("helm install --dry-run=client -f all-features");
+        var enabled = (await DeployTools.RunAsync(Chart.Helm, ["install", Chart.Release, Chart.Source, "--namespace", Chart.Namespace, "--dry-run=client", "-f", Chart.AllFeaturesValues])).Ok("helm install --dry-run=client -f all-features");
         notes = enabled[enabled.IndexOf("NOTES:", StringComparison.Ordinal)..];
         Assert.Contains("remediation:              on", notes, StringComparison.Ordinal);
         Assert.Contains("admission dry-run probes: on", notes, StringComparison.Ordinal);
         Assert.Contains("notification secrets:     guardduty-coverage-slack", notes, StringComparison.Ordinal);
         Assert.Contains("leader election:          on", notes, StringComparison.Ordinal);
         Assert.DoesNotContain("AWS access: no ServiceAccount annotation", notes, StringComparison.Ordinal);
+    }
+
+    [HelmFact]
+    public async Task DefaultSchedulingAllowsLinuxNodesOfBothReleasedArchitectures()
+    {
+        var pod = (await Chart.RenderAsync()).PodSpec();
+        Assert.True(
+            JsonNode.DeepEquals(JsonNode.Parse("""{"kubernetes.io/os":"linux"}"""), pod["nodeSelector"]),
+            $"nodeSelector {pod["nodeSelector"]?.ToJsonString()}: an architecture there would pin one of the two");
+        var architectures = RequiredArchitectures(pod);
+        Assert.Equal(ReleaseInfo.Architectures, architectures);
+
+        // A user's preference is merged into the default, which keeps the architecture rule.
+        var allFeatures = (await Chart.RenderAsync("-f", Chart.AllFeaturesValues)).PodSpec();
+        Assert.Equal(ReleaseInfo.Architectures, RequiredArchitectures(allFeatures));
+        Assert.Equal("eks.amazonaws.com/capacityType",
+            allFeatures["affinity"]!["nodeAffinity"]!["preferredDuringSchedulingIgnoredDuringExecution"]![0]!["preference"]!["matchExpressions"]![0]!["key"]!.GetValue<string>());
+
+        // An arm64-only (Graviton) cluster can narrow it.
+        var graviton = (await Chart.RenderAsync("--set-json", """affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms=[{"matchExpressions":[{"key":"kubernetes.io/arch","operator":"In","values":["arm64"]}]}]""")).PodSpec();
+        Assert.Equal(["arm64"], RequiredArchitectures(graviton));
+    }
+
+    [HelmFact]
+    public async Task PackagedChartRendersExactlyLikeTheChartDirectory()
+    {
+        using var scratch = new TempDirectory();
+        (await DeployTools.RunAsync(Chart.Helm, ["package", Chart.Dir, "--destination", scratch.Path])).Ok("helm package");
+        var package = Assert.Single(Directory.GetFiles(scratch.Path, "*.tgz"));
+        Assert.Equal($"guardduty-coverage-operator-{ReleaseInfo.Version}.tgz", Path.GetFileName(package));
+
+        foreach (var values in new[] { Array.Empty<string>(), ["-f", Chart.AllFeaturesValues] })
+        {
+            var fromDirectory = (await DeployTools.RunAsync(Chart.Helm, ["template", Chart.Release, Chart.Dir, "--namespace", Chart.Namespace, .. values])).Ok("helm template DIR");
+            var fromPackage = (await DeployTools.RunAsync(Chart.Helm, ["template", Chart.Release, package, "--namespace", Chart.Namespace, .. values])).Ok("helm template TGZ");
+            Assert.Equal(fromDirectory, fromPackage);
+        }
+    }
+
+    private static string[] RequiredArchitectures(JsonNode pod)
+    {
+        var terms = pod["affinity"]?["nodeAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"]?["nodeSelectorTerms"]?.AsArray()
+            ?? throw new Xunit.Sdk.XunitException("the pod has no required node affinity");
+        var term = Assert.Single(terms)!;
+        var expression = Assert.Single(term["matchExpressions"]!.AsArray(), e => e!["key"]!.GetValue<string>() == "kubernetes.io/arch")!;
+        Assert.Equal("In", expression["operator"]!.GetValue<string>());
+        return Manifests.Strings(expression["values"]).ToArray();
     }
 
     private static JsonNode WithoutLabelsAndAnnotations(JsonObject crd)

@@ -92,7 +92,7 @@ public sealed class KustomizeTests
                 $"container {field}: chart {chart.OperatorContainer()[field]?.ToJsonString()} vs kustomize {kustomize.OperatorContainer()[field]?.ToJsonString()}");
         }
 
-        foreach (var field in new[] { "securityContext", "volumes", "nodeSelector", "serviceAccountName", "automountServiceAccountToken" })
+        foreach (var field in new[] { "securityContext", "volumes", "nodeSelector", "serviceAccountName", "automountServiceAccountToken", "affinity" })
         {
             Assert.True(JsonNode.DeepEquals(chart.PodSpec()[field], kustomize.PodSpec()[field]), $"pod {field} differs");
         }

@@ -47,7 +47,7 @@ public sealed partial class TroubleshootingDocsTests
             .Where(f => f.IsLiteral)
             .Select(f => (string)f.GetRawConstantValue()!)
             .ToList();
-        Assert.Equal(29, codes.Count);
+        Assert.Equal(30, codes.Count);
         Assert.Equal(codes.Order(StringComparer.Ordinal), Catalog.Entries.Select(e => e.Reason).Order(StringComparer.Ordinal));
 
         var sections = ReasonSections();
@@ -159,6 +159,7 @@ public sealed partial class TroubleshootingDocsTests
     {
         var beyond = Catalog.Entries.Where(e => !SeedCatalog.Contains($"`{e.Reason}`", StringComparison.Ordinal)).Select(e => e.Reason).ToList();
         Assert.Contains(ReasonCodes.GuardDutyDataEndpointMissing, beyond);
+        Assert.Contains(ReasonCodes.ClusterViewStale, beyond);
         foreach (var reason in beyond)
         {
             Assert.Contains("proposed addition", DocPage.Facts(ReasonSection(reason).Lines)["In the seed catalog"], StringComparison.Ordinal);
@@ -168,7 +169,7 @@ public sealed partial class TroubleshootingDocsTests
     [Fact]
     public void EveryConditionReasonAndEventReasonTheOperatorWritesIsExplained()
     {
-        var written = new SortedSet<string>(StringComparer.Ordinal) { StatusComposer.InvalidSpecReason };
+        var written = new SortedSet<string>(StringComparer.Ordinal) { StatusComposer.InvalidSpecReason, StatusComposer.EndpointNotAllowedReason };
         foreach (var file in Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "operator"), "*.cs", SearchOption.AllDirectories)
                      .Where(f => f.Contains("/Diagnosis/", StringComparison.Ordinal) || f.Contains("/Controller/", StringComparison.Ordinal)))
         {

@@ -30,7 +30,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
         Directory.Delete(_directory, recursive: true);
     }
 
-    private static ProcessStartInfo Operator(IEnumerable<KeyValuePair<string, string>>? environment, params string[] args)
+    internal static ProcessStartInfo Operator(IEnumerable<KeyValuePair<string, string>>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -157,6 +157,10 @@ public sealed class OperatorProcessTests : IAsyncLifetime
             var text = await http.GetStringAsync(new Uri(metrics, "/metrics"));
             Assert.Contains("guardduty_coverage_state{name=\"prod-eks-1\",cluster_name=\"prod-eks-1\",state=\"Healthy\"} 1", text);
             Assert.Contains("controller_runtime_reconcile_total{controller=\"guarddutycoverage\"", text);
+
+            // Which build runs: the first log line and the build-info gauge carry the one version (VERSION).
+            Assert.StartsWith($"guardduty-coverage {Deploy.ReleaseInfo.Version} starting (commit ", JsonDocument.Parse(log[0]).RootElement.GetProperty("Message").GetString(), StringComparison.Ordinal);
+            Assert.Contains($"guardduty_coverage_build_info{{version=\"{Deploy.ReleaseInfo.Version}\",revision=\"", text, StringComparison.Ordinal);
         }
         finally
         {

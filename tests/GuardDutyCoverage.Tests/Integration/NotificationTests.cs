@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Diagnosis;
+using GuardDutyCoverage.Util;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -57,7 +58,8 @@ public sealed class NotificationTests
     public async Task VerdictChangesArePostedToTheWebhookInTheSecret()
     {
         await using var receiver = await Receiver.StartAsync();
-        await using var it = await OperatorUnderTest.StartAsync();
+        // The receiver is plain HTTP on loopback: allowed only because the operator's configuration says so.
+        await using var it = await OperatorUnderTest.StartAsync(options: new OperatorOptions { AllowedNotificationUrls = OriginAllowList.Parse("http://127.0.0.1", NotificationTransport.Flag) });
         it.Sandbox.Cluster.LoadYaml($"""
             apiVersion: v1
             kind: Namespace
@@ -95,6 +97,36 @@ public sealed class NotificationTests
         var finding = unhealthy["coverageOperator"]!["findings"]![0]!;
         Assert.Equal(ReasonCodes.PriorityClassMissing, finding["reason"]!.GetValue<string>());
         Assert.NotEmpty(finding["steps"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task ALoopbackWebhookIsRefusedByDefaultAndTheEventDoesNotContainTheUrl()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var it = await OperatorUnderTest.StartAsync();
+        it.Sandbox.Cluster.LoadYaml($"""
+            apiVersion: v1
+            kind: Namespace
+            metadata: {"{"}name: {OperatorUnderTest.OperatorNamespace}{"}"}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {"{"}name: coverage-webhook, namespace: {OperatorUnderTest.OperatorNamespace}{"}"}
+            stringData: {"{"}url: "{receiver.Url}"{"}"}
+            """);
+        it.ApplyCoverage(spec: s => s["notify"] = new JsonObject { ["webhookSecretRef"] = new JsonObject { ["name"] = "coverage-webhook" } });
+        await it.WaitForReadyAsync(ConditionStatus.True);
+
+        var note = await it.WaitForEventAsync("NotificationFailed");
+        Assert.Contains("plain http", note);
+        Assert.Contains("coverage-webhook", note);
+        var port = new Uri(receiver.Url).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.DoesNotContain(port, note);
+        Assert.DoesNotContain("/hook", note);
+        Assert.DoesNotContain(it.Logs.Lines, l => l.Contains(receiver.Url, StringComparison.Ordinal) || l.Contains("127.0.0.1:" + port, StringComparison.Ordinal));
+        Assert.False(receiver.Received.Reader.TryRead(out _));
+        var status = it.Coverage()!.Status!;
+        Assert.DoesNotContain(port, System.Text.Json.JsonSerializer.Serialize(status, ApiJsonContext.Default.GuardDutyCoverageStatus));
     }
 
     [Fact]

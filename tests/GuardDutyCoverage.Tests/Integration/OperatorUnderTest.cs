@@ -132,6 +132,9 @@ public sealed class OperatorUnderTest : IAsyncDisposable
 
     public void Start(OperatorOptions options) => Start(options, leaderElectionNamespace: null);
 
+    /// <summary>Starts the operator with settings changed by <paramref name="configure"/> (e.g. real AWS clients over HTTP).</summary>
+    public void Start(OperatorOptions options, Func<RunSettings, RunSettings> configure) => Start(options, leaderElectionNamespace: null, configure: configure);
+
     /// <summary>Starts the operator authenticated with <paramref name="token"/> (for example a ServiceAccount's, to run with exactly its RBAC).</summary>
     public void StartAs(string token, OperatorOptions options)
     {
@@ -147,7 +150,7 @@ public sealed class OperatorUnderTest : IAsyncDisposable
         return _run!;
     }
 
-    private void Start(OperatorOptions options, string? leaderElectionNamespace, string? kubeconfig = null)
+    private void Start(OperatorOptions options, string? leaderElectionNamespace, string? kubeconfig = null, Func<RunSettings, RunSettings>? configure = null)
     {
         var settings = new RunSettings
         {
@@ -163,6 +166,7 @@ public sealed class OperatorUnderTest : IAsyncDisposable
             Poller = new CoveragePollerOptions { Jitter = () => 0 },
             Time = Time,
         };
+        settings = configure?.Invoke(settings) ?? settings;
         var started = new TaskCompletionSource<Manager>(TaskCreationOptions.RunContinuationsAsynchronously);
         _run = Task.Run(() => OperatorHost.RunAsync(settings, Logs.Factory, _stop.Token, m => started.TrySetResult(m)));
         _ = _run.ContinueWith(

@@ -11,7 +11,7 @@ public sealed partial class LeaderElectorTests
 {
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(20);
     private static readonly DateTimeOffset Start = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
-    private readonly FakeTimeProvider time = new(Start);
+    private readonly SteppedClock time = new(Start);
     private readonly InMemoryLeaseStore store = new();
     private readonly MetricsRegistry registry = new();
 
@@ -199,6 +199,25 @@ public sealed partial class LeaderElectorTests
     }
 
     [Fact]
+    public async Task AStandbyTakesOverTheMomentTheObservedLeaseExpires()
+    {
+        using var a = NewElector("operator-a");
+        using var b = NewElector("operator-b");
+        using var stop = new CancellationTokenSource();
+        Assert.True(await a.TryAcquireOrRenewAsync(CancellationToken.None));
+
+        // a dies without releasing; b, retrying every 2-2.4 s, tries once more exactly when the lease it observed at
+        // 0 s expires, instead of up to a retry period later.
+        var run = b.RunAsync(stop.Token);
+        await AdvanceUntilAsync(() => b.IsLeader);
+        Assert.Equal(TimeSpan.FromSeconds(15), time.GetUtcNow() - Start);
+        Assert.Equal("operator-b", store.Current!.Spec.HolderIdentity);
+
+        await stop.CancelAsync();
+        Assert.Equal(LeaderElectionResult.Stopped, await run.WaitAsync(Generous));
+    }
+
+    [Fact]
     public void OptionsAreValidated()
     {
         Assert.Throws<ArgumentException>(() => new LeaderElector(store, Options("a") with { RenewDeadline = TimeSpan.FromSeconds(15) }, time));
@@ -251,22 +270,12 @@ public sealed partial class LeaderElectorTests
     private static LeaderElectionOptions Options(string identity) => new() { LeaseName = "lock", LeaseNamespace = "default", Identity = identity };
 
     /// <summary>
-    /// Moves the fake clock in small steps until <paramref name="condition"/> holds. The elector's timers fire inside
-    /// Advance; yielding lets its continuations run. Bounded: fails instead of hanging.
+    /// Moves the fake clock from timer to timer until <paramref name="condition"/> holds, each step only once the
+    /// elector waits on a timer it armed since the previous step: time never runs ahead of an elector that has not
+    /// yet observed the last step (the old fixed 100 ms steps did, on a loaded machine, and the lease was lost at
+    /// 25 s instead of 12 s). Bounded: fails instead of hanging.
     /// </summary>
-    private async Task AdvanceUntilAsync(Func<bool> condition)
-    {
-        for (var step = 0; step < 2000 && !condition(); step++)
-        {
-            time.Advance(TimeSpan.FromMilliseconds(100));
-            for (var spin = 0; spin < 20 && !condition(); spin++)
-            {
-                await Task.Yield();
-            }
-        }
-
-        Assert.True(condition(), "condition not reached within 200 s of fake time");
-    }
+    private Task AdvanceUntilAsync(Func<bool> condition) => time.StepUntilAsync(condition, maxSteps: 2000);
 
     /// <summary>Lets another writer slip in between the elector's read and its write, once.</summary>
     private sealed class RacingStore(InMemoryLeaseStore inner) : ILeaseStore

@@ -142,6 +142,9 @@ public sealed class ScriptedApiServer : IAsyncDisposable
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         await context.Response.StartAsync(context.RequestAborted);
+
+        // kube-apiserver's watch handler flushes the headers at once (a quiet watch is still an open watch).
+        await context.Response.Body.FlushAsync(context.RequestAborted);
         foreach (var line in lines)
         {
             await context.Response.WriteAsync(line + "\n", context.RequestAborted);

@@ -137,6 +137,67 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, process.ExitCode);
     }
 
+    /// <summary>How process-level fault tests restart, compact and inspect a sandbox they do not run in-process.</summary>
+    [Fact]
+    public async Task Serve_takes_restarts_and_compaction_from_another_process_at_its_admin_endpoints()
+    {
+        var kubeconfig = Path.Combine(_directory, "kubeconfig");
+        using var process = Process.Start(Sandbox("serve", "--kubeconfig", kubeconfig, "--watch-cache-window", "5", "--storage-history", "50"))!;
+        try
+        {
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(SandboxHttp.Patience);
+            var address = System.Text.RegularExpressions.Regex.Match(line!, @"https://127\.0\.0\.1:\d+").Value;
+            var config = File.ReadAllText(kubeconfig);
+            var authority = System.Text.RegularExpressions.Regex.Match(config, "certificate-authority-data: (\\S+)").Groups[1].Value;
+            using var ca = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(authority));
+            using var handler = new SocketsHttpHandler();
+            handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                CustomTrustStore = { ca },
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            using var http = new HttpClient(handler) { BaseAddress = new Uri(address + "/") };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", GuardDutyCoverage.Sandbox.SandboxOptions.DefaultAdminToken);
+
+            var state = JsonNode.Parse(await http.GetStringAsync("_sandbox/state"))!;
+            Assert.Equal(5, (int)state["watchCacheWindow"]!);
+            var revision = (long)state["revision"]!;
+
+            using (var restart = await http.PostAsync("_sandbox/restart", null))
+            {
+                Assert.Equal(200, (int)restart.StatusCode);
+                Assert.Equal(revision + 1, (long)JsonNode.Parse(await restart.Content.ReadAsStringAsync())!["watchCacheRevision"]!);
+            }
+
+            // The pre-restart revision is too old for the new watch cache.
+            using (var watch = await http.GetAsync($"api/v1/namespaces/default/configmaps?watch=true&resourceVersion={revision}"))
+            {
+                var error = JsonNode.Parse((await watch.Content.ReadAsStringAsync()).Trim())!;
+                Assert.Equal($"too old resource version: {revision} ({revision + 1})", (string)error["object"]!["message"]!);
+            }
+
+            if (Kubectl.Available)
+            {
+                // The README's shell form.
+                var (exit, stdout, stderr) = await PythonTools.RunProcessAsync("kubectl", ["--kubeconfig", kubeconfig, "create", "--raw", "/_sandbox/compact", "-f", "/dev/null"], null);
+                Assert.True(exit == 0, stderr);
+                Assert.Equal(revision + 1, (long)JsonNode.Parse(stdout)!["compactedRevision"]!);
+                (exit, stdout, stderr) = await PythonTools.RunProcessAsync("kubectl", ["--kubeconfig", kubeconfig, "get", "--raw", "/_sandbox/state"], null);
+                Assert.True(exit == 0, stderr);
+                Assert.Equal(1, (int)JsonNode.Parse(stdout)!["apiServerRestarts"]!);
+            }
+        }
+        finally
+        {
+            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+            await process.WaitForExitAsync().WaitAsync(SandboxHttp.Patience);
+        }
+
+        Assert.Equal(0, process.ExitCode);
+    }
+
     [Fact]
     public async Task Bad_input_gets_a_clear_error_and_a_non_zero_exit()
     {
@@ -147,6 +208,10 @@ public sealed class CliTests : IDisposable
         var badPort = await RunToEndAsync("serve", "--kubeconfig", Path.Combine(_directory, "k"), "--port", "70000");
         Assert.NotEqual(0, badPort.ExitCode);
         Assert.Contains("--port must be between 0 and 65535", badPort.Stderr, StringComparison.Ordinal);
+
+        var badWindow = await RunToEndAsync("serve", "--kubeconfig", Path.Combine(_directory, "k"), "--watch-cache-window", "0");
+        Assert.NotEqual(0, badWindow.ExitCode);
+        Assert.Contains("--watch-cache-window must be at least 1", badWindow.Stderr, StringComparison.Ordinal);
 
         var noSeed = await RunToEndAsync("serve", "--kubeconfig", Path.Combine(_directory, "k"), "--seed", Path.Combine(_directory, "absent"));
         Assert.Equal(2, noSeed.ExitCode);

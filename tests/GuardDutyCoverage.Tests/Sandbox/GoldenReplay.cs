@@ -41,6 +41,13 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
 
     private static readonly DateTimeOffset RecordingStart = new(2026, 11, 26, 16, 51, 42, TimeSpan.Zero);
 
+    /// <summary>82 onwards were recorded on 2026-12-05 against a freshly started server of the same setup (the README).</summary>
+    private const int SecondSessionStart = 82;
+    private static readonly DateTimeOffset SecondSessionRecordingStart = new(2026, 12, 5, 19, 51, 59, TimeSpan.Zero);
+
+    /// <summary>The namespace of the ConfigMaps of 82-95.</summary>
+    private const string GoldenConfigMaps = "api/v1/namespaces/golden/configmaps";
+
     private readonly Dictionary<string, string> _rvs = [];
     private readonly Dictionary<string, string> _uids = [];
     private readonly List<GoldenResult> _results = [];
@@ -65,17 +72,10 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
 
     public async Task RunAsync()
     {
-        _time = new FakeTimeProvider(RecordingStart);
         _webhook = await TestWebhookServer.StartAsync();
         _webhook.Map(WebhookPath, (review, _) => ValueTask.FromResult(
             review.Kind == "DaemonSet" && review.Namespace == "amazon-guardduty" ? WebhookReply.Deny(WebhookDenial, 403) : WebhookReply.Allow()));
-        _sandbox = await SandboxServer.StartAsync(new SandboxOptions
-        {
-            TimeProvider = _time,
-            KubernetesVersion = "v1.24.0+0",
-            Users = new Dictionary<string, UserInfo> { [SandboxOptions.DefaultAdminToken] = RecordedAdmin },
-        });
-        _http = new SandboxHttp(_sandbox);
+        await StartSessionAsync(RecordingStart);
         var kubectlDone = false;
         foreach (var exchange in Load())
         {
@@ -87,6 +87,30 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
 
             await RunExchangeAsync(exchange);
         }
+    }
+
+    /// <summary>
+    /// A recording session is one kube-apiserver + etcd: a fresh sandbox with its own clock. The recorded
+    /// resourceVersions and uids of a session mean nothing in the next, so their mapping starts over.
+    /// </summary>
+    private async Task StartSessionAsync(DateTimeOffset start)
+    {
+        _http?.Dispose();
+        if (_sandbox is not null)
+        {
+            await _sandbox.DisposeAsync();
+        }
+
+        _rvs.Clear();
+        _uids.Clear();
+        _time = new FakeTimeProvider(start);
+        _sandbox = await SandboxServer.StartAsync(new SandboxOptions
+        {
+            TimeProvider = _time,
+            KubernetesVersion = "v1.24.0+0",
+            Users = new Dictionary<string, UserInfo> { [SandboxOptions.DefaultAdminToken] = RecordedAdmin },
+        });
+        _http = new SandboxHttp(_sandbox);
     }
 
     private bool _kubectlStateReady;
@@ -108,7 +132,7 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
 
     private async Task RunExchangeAsync(GoldenExchange exchange)
     {
-        if (exchange.Number >= 79 && !_kubectlStateReady)
+        if (exchange.Number is >= 79 and < SecondSessionStart && !_kubectlStateReady)
         {
             _results.Add(new GoldenResult(exchange.Number, exchange.Name, "SKIP", "needs kubectl on PATH for the state of the kubectl traces 69-71", []));
             return;
@@ -123,8 +147,9 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         await BeforeAsync(exchange.Number);
         var (status, contentType, body) = exchange.IsWatch ? await WatchAsync(exchange) : await SendAsync(exchange);
         var expected = Recorded(exchange.Response["body"]);
-        Learn(expected, body);
         var differences = new List<string>();
+        var sortItems = FromWatchCache(exchange.Request);
+        Learn(sortItems ? ItemsByName(expected) : expected, sortItems ? ItemsByName(body) : body, differences);
         var expectedStatus = (int)exchange.Response["status"]!;
         if (status != expectedStatus)
         {
@@ -137,7 +162,6 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
             differences.Add($"Content-Type: expected {expectedType}, got {contentType}");
         }
 
-        var sortItems = exchange.Number is 37 or 81;
         Compare("$", Normalize(expected?.DeepClone(), sortItems), Normalize(body?.DeepClone(), sortItems), differences);
         _results.Add(new GoldenResult(exchange.Number, exchange.Name, differences.Count == 0 ? "PASS" : "FAIL", null, differences));
     }
@@ -210,11 +234,75 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         return JsonNode.Parse(text);
     }
 
+    /// <summary>A copy of a list with its items sorted by name (watch-cache order is not comparable).</summary>
+    private static JsonNode? ItemsByName(JsonNode? list)
+    {
+        if (list?.DeepClone() is not JsonObject copy || copy["items"] is not JsonArray items)
+        {
+            return list;
+        }
+
+        copy["items"] = new JsonArray(items.Select(i => i!.DeepClone()).OrderBy(i => i["metadata"]?["name"]?.GetValue<string>(), StringComparer.Ordinal).ToArray());
+        return copy;
+    }
+
+    /// <summary>
+    /// Whether kube-apiserver v1.24 serves the LIST from its watch cache (the README: item order there is not
+    /// sorted, so both sides are compared sorted): a resourceVersion, no continue token, not Exact, and either "0" or
+    /// no limit (a limit with another resourceVersion reads etcd).
+    /// </summary>
+    private static bool FromWatchCache(JsonObject request)
+    {
+        string? Query(string name) => request["query"]?[name]?.GetValue<string>();
+        var rv = Query("resourceVersion");
+        return (string)request["method"]! == "GET" && Query("watch") is null && !string.IsNullOrEmpty(rv) && string.IsNullOrEmpty(Query("continue"))
+            && Query("resourceVersionMatch") != "Exact" && (rv == "0" || string.IsNullOrEmpty(Query("limit")));
+    }
+
     /// <summary>Writes that happened between recorded exchanges without being recorded themselves (see the files' notes).</summary>
     private async Task BeforeAsync(int number)
     {
         switch (number)
         {
+            case SecondSessionStart:
+                // "a type that was written once": namespace golden and ConfigMap cm-a (no User-Agent: manager unknown).
+                await StartSessionAsync(SecondSessionRecordingStart);
+                await Check(_http.PostAsync("api/v1/namespaces", new JsonObject
+                {
+                    ["apiVersion"] = "v1",
+                    ["kind"] = "Namespace",
+                    ["metadata"] = new JsonObject { ["name"] = "golden" },
+                }));
+                await Check(_http.PostAsync(GoldenConfigMaps, ConfigMap("cm-a", "1")));
+                break;
+            case 83:
+                // "resourceVersion 58 was read before cm-b was created".
+                await Check(_http.PostAsync(GoldenConfigMaps, ConfigMap("cm-b", "2")));
+                break;
+            case 87:
+                // 87 pages through five ConfigMaps (remainingItemCount 3): cm-p0..2 were created after 86.
+                foreach (var (name, value) in new[] { ("cm-p0", "0"), ("cm-p1", "1"), ("cm-p2", "2") })
+                {
+                    await Check(_http.PostAsync(GoldenConfigMaps, ConfigMap(name, value)));
+                }
+
+                break;
+            case 88:
+                // "after etcdctl compact past it": cm-after-compact (63) gives a revision past the token's (62); etcd
+                // is compacted at the current revision.
+                await Check(_http.PostAsync(GoldenConfigMaps, ConfigMap("cm-after-compact", "x")));
+                _sandbox.Faults.CompactStorage(long.Parse(_sandbox.Cluster.ResourceVersion, CultureInfo.InvariantCulture));
+                break;
+            case 91:
+                // "between 90 and 91 only kube-apiserver was stopped and started again, etcd kept running" (6 s).
+                _sandbox.Faults.StopApiServer();
+                _time.Advance(TimeSpan.FromSeconds(6));
+                _sandbox.Faults.StartApiServer();
+                break;
+            case 92:
+                // "the ConfigMap created after the restart is absent".
+                await Check(_http.PostAsync(GoldenConfigMaps, ConfigMap("cm-after-restart", "r")));
+                break;
             case 52:
                 // "while the webhook server (failurePolicy Fail) is not listening". The webhook exchanges happened
                 // 26 s after 38-51 (the times in 57, 60, 61); managedFields entries are ordered by time.
@@ -251,6 +339,14 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
                 break;
         }
     }
+
+    private static JsonObject ConfigMap(string name, string value) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "ConfigMap",
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["data"] = new JsonObject { ["k"] = value },
+    };
 
     private static JsonObject Widget(string name, int size, string region) => new()
     {
@@ -318,6 +414,12 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
                 events.AddRange(await watch.ReadToEndAsync());
                 break;
             default:
+                // Whatever the server sends at once, then its timeout ends the stream (a 410 ERROR ends it at once).
+                if (exchange.Request["query"]?["timeoutSeconds"]?.GetValue<string>() is { } timeout)
+                {
+                    _time.Advance(TimeSpan.FromSeconds(int.Parse(timeout, CultureInfo.InvariantCulture)));
+                }
+
                 events.AddRange(await watch.ReadToEndAsync());
                 break;
         }
@@ -339,6 +441,11 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
             if (key == "resourceVersion")
             {
                 text = MapRv(text);
+            }
+            else if (key == "continue" && ContinueToken.Decode(text) is { } token)
+            {
+                // The token pins the recorded revision of its first page: the sandbox's is the mapped one.
+                text = (token with { Rv = token.Rv > 0 ? long.Parse(MapRv(token.Rv.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture) : token.Rv }).Encode();
             }
 
             parts.Add($"{Uri.EscapeDataString(key)}={Uri.EscapeDataString(text)}");
@@ -390,9 +497,22 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         return below < 0 ? "1" : _rvs[below.ToString(CultureInfo.InvariantCulture)];
     }
 
-    /// <summary>Learns the recorded-to-sandbox mapping of resourceVersions and uids from same-shaped trees.</summary>
-    private void Learn(JsonNode? expected, JsonNode? actual)
+    /// <summary>
+    /// Learns the recorded-to-sandbox mapping of resourceVersions and uids from same-shaped trees (including the two
+    /// revisions of a "too old resource version: N (M)" message). Values are not compared, but their identities are
+    /// within a session: a revision the recording shows again (an Exact list at an old revision, 83 and 92; the
+    /// revision a restarted watch cache starts at, 91 and 95) must come back from the sandbox as the same revision.
+    /// </summary>
+    private void Learn(JsonNode? expected, JsonNode? actual, List<string> differences)
     {
+        void Map(Dictionary<string, string> map, string what, string recorded, string sandbox)
+        {
+            if (!map.TryAdd(recorded, sandbox) && map[recorded] != sandbox)
+            {
+                differences.Add($"{what}: the recording's {recorded} was the sandbox's {map[recorded]} before, now {sandbox}");
+            }
+        }
+
         switch (expected, actual)
         {
             case (JsonObject e, JsonObject a):
@@ -405,11 +525,17 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
 
                     if (key is "resourceVersion" or "uid" && value is JsonValue ev && ev.TryGetValue<string>(out var recorded) && other is JsonValue av && av.TryGetValue<string>(out var sandbox) && recorded.Length > 0)
                     {
-                        (key == "uid" ? _uids : _rvs).TryAdd(recorded, sandbox);
+                        Map(key == "uid" ? _uids : _rvs, key, recorded, sandbox);
+                    }
+                    else if (key == "message" && value is JsonValue em && em.TryGetValue<string>(out var recordedMessage) && other is JsonValue am && am.TryGetValue<string>(out var sandboxMessage)
+                        && TooOldMessage().Match(recordedMessage) is { Success: true } recordedRvs && TooOldMessage().Match(sandboxMessage) is { Success: true } sandboxRvs)
+                    {
+                        Map(_rvs, "resourceVersion in the message", recordedRvs.Groups[1].Value, sandboxRvs.Groups[1].Value);
+                        Map(_rvs, "oldest resourceVersion in the message", recordedRvs.Groups[2].Value, sandboxRvs.Groups[2].Value);
                     }
                     else
                     {
-                        Learn(value, other);
+                        Learn(value, other, differences);
                     }
                 }
 
@@ -417,7 +543,7 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
             case (JsonArray e, JsonArray a):
                 for (var i = 0; i < Math.Min(e.Count, a.Count); i++)
                 {
-                    Learn(e[i], a[i]);
+                    Learn(e[i], a[i], differences);
                 }
 
                 break;
@@ -506,6 +632,10 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
                                 break;
                             case "message":
                                 obj[key] = Regex.Replace(text, @"too old resource version: \d+ \(\d+\)", "too old resource version: N (M)");
+                                break;
+                            case "continue" when ContinueToken.Decode(text) is { } token:
+                                // A continue token carries a resourceVersion (-1, "continue at the latest", is kept).
+                                obj[key] = token.Rv > 0 ? $"continue(rv=<rv>, start={token.Start})" : $"continue(rv={token.Rv}, start={token.Start})";
                                 break;
                         }
                     }
@@ -617,6 +747,35 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         }
     }
 
+    [GeneratedRegex(@"too old resource version: (\d+) \((\d+)\)")]
+    private static partial Regex TooOldMessage();
+
     [GeneratedRegex(@"^\d\d-.*\.json$")]
     private static partial Regex NumberPrefix();
+}
+
+/// <summary>kube-apiserver's continue token: unpadded base64url of {"v":"meta.k8s.io/v1","rv":N,"start":"key\u0000"}.</summary>
+internal sealed record ContinueToken(long Rv, string Start)
+{
+    public static ContinueToken? Decode(string token)
+    {
+        try
+        {
+            var base64 = token.Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+            return JsonNode.Parse(Convert.FromBase64String(base64)) is JsonObject { } json && json["v"]?.GetValue<string>() == "meta.k8s.io/v1"
+                ? new ContinueToken(json["rv"]!.GetValue<long>(), json["start"]!.GetValue<string>())
+                : null;
+        }
+        catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    public string Encode()
+    {
+        var json = new JsonObject { ["v"] = "meta.k8s.io/v1", ["rv"] = Rv, ["start"] = Start }.ToJsonString();
+        return Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
 }

@@ -10,8 +10,10 @@ public sealed class GoldenReplayTests(ITestOutputHelper output)
     /// watch, list RV semantics, Tables, dry-run, SubjectAccessReviews under RBAC, the admission webhook (unreachable,
     /// denials, dry-run, and the AdmissionReviews it received), leases, CRD removal. 69-77 are kubectl traces, replayed
     /// as the kubectl commands themselves (KubectlTests compares their output) so that 79-81 see the state they left.
+    /// 82-95 (a second session on a fresh server): LIST resourceVersion semantics with and without limit and match,
+    /// continue tokens and Exact reads after compaction, an API server restart and the re-lists after it.
     /// </summary>
-    private static readonly int[] ExpectedToPass = [.. Enumerable.Range(1, 68), 78];
+    private static readonly int[] ExpectedToPass = [.. Enumerable.Range(1, 68), 78, .. Enumerable.Range(82, 14)];
 
     /// <summary>79-81 start from the state the kubectl commands of 69-71 leave; without kubectl they are not replayed.</summary>
     private static readonly int[] ExpectedToPassWithKubectl = [79, 80, 81];

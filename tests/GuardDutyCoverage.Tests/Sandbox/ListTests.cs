@@ -77,8 +77,12 @@ public sealed class ListTests
         Assert.Equal("Timeout", (string)future.Object["reason"]!);
         Assert.Equal("ResourceVersionTooLarge", (string)future.Object["details"]!["causes"]![0]!["reason"]!);
 
+        // ValidateListOptions: 422 Invalid on ListOptions.meta.k8s.io.
         var noRv = await http.GetAsync($"{ConfigMaps}?resourceVersionMatch=NotOlderThan");
-        Assert.Equal(400, noRv.Status);
+        Assert.Equal(422, noRv.Status);
+        Assert.Equal(
+            "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
+            (string)noRv.Object["message"]!);
     }
 
     [Fact]

@@ -78,13 +78,18 @@ internal static class ApiErrors
         Status(429, "TooManyRequests", "Too many requests, please try again later.", new JsonObject { ["retryAfterSeconds"] = retryAfterSeconds }),
         new Dictionary<string, string> { ["Retry-After"] = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
-    public static ApiException TooLargeResourceVersion(long requested, long current)
+    /// <summary>storage.NewTooLargeResourceVersionError: the watch cache asks to retry after 1 s, the etcd store does not.</summary>
+    public static ApiException TooLargeResourceVersion(long requested, long current, int retryAfterSeconds = 1)
     {
         var details = new JsonObject
         {
             ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ResourceVersionTooLarge", ["message"] = "Too large resource version" }),
-            ["retryAfterSeconds"] = 1,
         };
+        if (retryAfterSeconds > 0)
+        {
+            details["retryAfterSeconds"] = retryAfterSeconds;
+        }
+
         return new ApiException(504, Status(504, "Timeout", $"Too large resource version: {requested}, current: {current}", details));
     }
 

@@ -17,6 +17,7 @@ internal sealed partial class ApiHandler
         var resource = request.Resource;
         var filter = Filter(request);
         var rvText = request.Query("resourceVersion");
+        ValidateListOptions(rvText ?? string.Empty, request.Query("resourceVersionMatch") ?? string.Empty, request.Query("continue") ?? string.Empty, watch: true);
         long? fromRv = string.IsNullOrEmpty(rvText) || rvText == "0" ? null : ParseRv(rvText);
         var timeout = _options.DefaultWatchTimeout;
         if (request.Query("timeoutSeconds") is { Length: > 0 } timeoutText)
@@ -123,7 +124,8 @@ internal sealed partial class ApiHandler
             next = beforeTimeout;
         }
 
-        if (next < now || (lastSent is not null && next <= lastSent))
+        // A bookmark due now or earlier is not sent: a watch of 2 s or less gets none (k8s-golden 94).
+        if (next <= now || (lastSent is not null && next <= lastSent))
         {
             timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             return;
@@ -134,9 +136,16 @@ internal sealed partial class ApiHandler
 
     private void EnqueueBookmark(WatchSubscription subscription)
     {
-        // Under the store's lock, so that no event at or below the bookmark's RV can be queued after it.
-        Store.WithCurrentRv(current =>
+        // The watch cache's RV of the resource (the last event it processed), under the store's lock, so that no
+        // event at or below the bookmark's RV can be queued after it.
+        Store.WithCacheRv(subscription.Resource, current =>
         {
+            if (current == 0)
+            {
+                // kube-apiserver sends no bookmark before its cache has processed a revision.
+                return;
+            }
+
             var rv = current.ToString(CultureInfo.InvariantCulture);
             var bookmark = $"{{\"apiVersion\":\"{subscription.ApiVersion}\",\"kind\":\"{subscription.Kind}\",\"metadata\":{{\"resourceVersion\":\"{rv}\"}}}}";
             subscription.Enqueue(WatchMessage.Event("BOOKMARK", bookmark));

@@ -57,7 +57,32 @@ internal sealed partial class ApiHandler
     {
         var request = Describe(http);
         var user = Authenticate(http);
+        if (request.Path.StartsWith(AdminPrefix, StringComparison.Ordinal))
+        {
+            try
+            {
+                await AdminAsync(http, user).ConfigureAwait(false);
+            }
+            catch (ApiException ex)
+            {
+                await WriteStatusAsync(http, ex).ConfigureAwait(false);
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                await WriteStatusAsync(http, ApiErrors.BadRequest(ex.Message)).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         var info = request with { User = user?.Name };
+        if (_faults.ApiServerStopped)
+        {
+            // Down: the connection breaks before any response, as a client of a stopped server sees it.
+            _log.Add(info);
+            http.Abort();
+            return;
+        }
 
         // A delayed request starts waiting before it is logged: a test that sees it in Requests and then moves the
         // clock always finds the timer armed.
@@ -263,6 +288,30 @@ internal sealed partial class ApiHandler
             return;
         }
 
+        if (resource.Info.IsCustomResource && info.Verb is "list" or "watch")
+        {
+            // apiextensions-apiserver creates a custom resource's storage and watch cache on first use; a LIST or
+            // WATCH waits for the cache, which lists etcd at the current revision.
+            Store.StartWatchCache(resource.StorageKey);
+        }
+
+        try
+        {
+            await DispatchVerbAsync(request).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (resource.Info.IsCustomResource)
+            {
+                // A write that was the first request is in the cache's initial list, not an event (k8s-golden 35).
+                Store.StartWatchCache(resource.StorageKey);
+            }
+        }
+    }
+
+    private async Task DispatchVerbAsync(ApiRequest request)
+    {
+        var info = request.Info;
         switch (info.Verb)
         {
             case "get":
@@ -391,74 +440,106 @@ internal sealed partial class ApiHandler
         View = request.Resource.ConvertsFields ? stored => request.Resource.Present((JsonObject)stored.DeepClone()) : null,
     };
 
+    private const string ContinueExpiredMessage =
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, "
+        + "or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an "
+        + "inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
+
+    /// <summary>How long the watch cache waits to become as fresh as a requested resourceVersion (kube-apiserver's blockTimeout).</summary>
+    internal static readonly TimeSpan WatchCacheFreshnessTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// LIST as kube-apiserver v1.24 serves it (the Cacher's <c>shouldDelegateList</c> and the etcd3 store's
+    /// <c>GetList</c>; the table is in tests/Sandbox/README.md): from "etcd" (sorted by key, paged by <c>limit</c>,
+    /// at the current revision or exactly at the requested one) when the resourceVersion is empty, a continue token is
+    /// given, <c>resourceVersionMatch=Exact</c>, or a <c>limit</c> comes with a non-zero resourceVersion (without a
+    /// match that is the legacy Exact read: k8s-golden 83, 89, 92); otherwise from the watch cache (creation order,
+    /// <c>limit</c> ignored, the cache's resourceVersion: 82, 85, 86, 93, 95).
+    /// </summary>
     private async Task ListAsync(ApiRequest request)
     {
         var resource = request.Resource;
         var resourceKey = resource.StorageKey;
         var filter = Filter(request);
-        var rvText = request.Query("resourceVersion");
-        var match = request.Query("resourceVersionMatch");
-        var continueToken = request.Query("continue");
+        var rvText = request.Query("resourceVersion") ?? string.Empty;
+        var match = request.Query("resourceVersionMatch") ?? string.Empty;
+        var continueToken = request.Query("continue") ?? string.Empty;
         var limit = ParseLimit(request.Query("limit"));
+        ValidateListOptions(rvText, match, continueToken, watch: false);
+
         List<JsonObject> items;
         long listRv;
         var paged = true;
         string? startAfter = null;
-
-        if (!string.IsNullOrEmpty(continueToken))
+        if (continueToken.Length > 0)
         {
-            if (!string.IsNullOrEmpty(rvText) && rvText != "0")
+            if (rvText.Length > 0 && rvText != "0")
             {
                 throw ApiErrors.BadRequest("specifying resource version is not allowed when using continue");
             }
 
-            (listRv, startAfter) = DecodeContinue(continueToken);
-            items = Store.ListAt(resourceKey, filter, listRv) ?? throw ApiErrors.Expired(
-                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue value from the response to get a list without consistency guarantees.");
-        }
-        else if (!string.IsNullOrEmpty(match))
-        {
-            if (string.IsNullOrEmpty(rvText))
+            (var tokenRv, startAfter) = DecodeContinue(continueToken);
+
+            // A positive RV pins the snapshot of the first page; -1 (handed out with a 410) continues at the latest.
+            var read = Store.ReadAt(resourceKey, filter, tokenRv > 0 ? tokenRv : 0);
+            if (read.Error != ReadAtError.None)
             {
-                throw ApiErrors.BadRequest($"resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided");
+                var expired = ApiErrors.Status(410, "Expired", ContinueExpiredMessage, null);
+                expired["metadata"] = new JsonObject { ["continue"] = EncodeContinue(-1, startAfter) };
+                throw new ApiException(410, expired);
             }
 
-            var rv = ParseRv(rvText);
-            if (match == "Exact")
-            {
-                if (rv > Store.CurrentRv)
-                {
-                    throw ApiErrors.TooLargeResourceVersion(rv, Store.CurrentRv);
-                }
-
-                items = Store.ListAt(resourceKey, filter, rv) ?? throw ApiErrors.Expired("The resourceVersion for the provided list is too old.");
-                listRv = rv;
-            }
-            else if (match == "NotOlderThan")
-            {
-                (items, listRv) = ListNotOlderThan(resourceKey, filter, rv, limit);
-                paged = limit > 0 && rv != 0;
-            }
-            else
-            {
-                throw ApiErrors.BadRequest($"resourceVersionMatch: Unsupported value: \"{match}\": supported values: \"Exact\", \"NotOlderThan\"");
-            }
+            (items, listRv) = (read.Items, read.Rv);
         }
-        else if (!string.IsNullOrEmpty(rvText))
+        else if (rvText.Length == 0)
         {
-            var rv = ParseRv(rvText);
-            (items, listRv) = ListNotOlderThan(resourceKey, filter, rv, limit);
-            paged = limit > 0 && rv != 0;
+            // A consistent read: etcd at its current revision.
+            (items, listRv) = Store.List(resourceKey, filter, sorted: true);
         }
         else
         {
-            (items, listRv) = Store.List(resourceKey, filter, sorted: true);
+            var rv = ParseRv(rvText);
+            var fromStorage = match == "Exact" || (limit > 0 && rv != 0);
+            if (fromStorage && (match == "Exact" || match.Length == 0))
+            {
+                // Exact, or the legacy reading of limit + resourceVersion: etcd at exactly that revision.
+                var read = Store.ReadAt(resourceKey, filter, rv);
+                switch (read.Error)
+                {
+                    case ReadAtError.Compacted:
+                        throw ApiErrors.Expired("The resourceVersion for the provided list is too old.");
+                    case ReadAtError.Future:
+                        throw ApiErrors.TooLargeResourceVersion(rv, read.Rv);
+                }
+
+                (items, listRv) = (read.Items, read.Rv);
+            }
+            else if (fromStorage)
+            {
+                // NotOlderThan with a limit: etcd at its current revision, which must not be older than asked.
+                (items, listRv) = Store.List(resourceKey, filter, sorted: true);
+                if (rv > listRv)
+                {
+                    throw ApiErrors.TooLargeResourceVersion(rv, listRv, retryAfterSeconds: 0);
+                }
+            }
+            else
+            {
+                // The watch cache: at least as fresh as asked (it waits a little for that), whatever the limit.
+                if (rv != 0)
+                {
+                    await WaitForFreshWatchCacheAsync(resourceKey, rv, request.Aborted).ConfigureAwait(false);
+                }
+
+                (items, listRv) = Store.List(resourceKey, filter, sorted: false);
+                paged = false;
+            }
         }
 
         items = items.Select(resource.Present).ToList();
         if (startAfter is not null)
         {
-            items = items.Where(o => string.CompareOrdinal(ItemKey(o), startAfter) > 0).ToList();
+            items = items.Where(o => string.CompareOrdinal(ContinueKey(request, o), startAfter) > 0).ToList();
         }
 
         string? nextContinue = null;
@@ -467,7 +548,7 @@ internal sealed partial class ApiHandler
         {
             var rest = items.Count - limit;
             items = items.Take(limit).ToList();
-            nextContinue = EncodeContinue(listRv, ItemKey(items[^1]));
+            nextContinue = EncodeContinue(listRv, ContinueKey(request, items[^1]));
             if (filter.Labels.IsEmpty && filter.Fields.IsEmpty)
             {
                 remaining = rest;
@@ -516,47 +597,129 @@ internal sealed partial class ApiHandler
         await WriteJsonAsync(request.Http, 200, list).ConfigureAwait(false);
     }
 
-    /// <summary>NotOlderThan semantics: the current state; from the watch cache (unsorted, unpaged) unless a limit asks for an etcd read.</summary>
-    private (List<JsonObject> Items, long Rv) ListNotOlderThan(ResourceKey resource, ObjectFilter filter, long rv, int limit)
+    /// <summary>
+    /// kube-apiserver's ValidateListOptions (422 Invalid on <c>ListOptions.meta.k8s.io</c>), which LIST and WATCH share.
+    /// </summary>
+    private static void ValidateListOptions(string rvText, string match, string continueToken, bool watch)
     {
-        var current = Store.CurrentRv;
-        if (rv > current)
+        if (match.Length == 0)
         {
-            throw ApiErrors.TooLargeResourceVersion(rv, current);
+            return;
         }
 
-        return Store.List(resource, filter, sorted: limit > 0 && rv != 0);
+        const string field = "resourceVersionMatch";
+        var causes = new List<FieldError>();
+        if (watch)
+        {
+            causes.Add(FieldErrors.Forbidden(field, "resourceVersionMatch is forbidden for watch"));
+        }
+
+        if (rvText.Length == 0)
+        {
+            causes.Add(FieldErrors.Forbidden(field, "resourceVersionMatch is forbidden unless resourceVersion is provided"));
+        }
+
+        if (continueToken.Length > 0)
+        {
+            causes.Add(FieldErrors.Forbidden(field, "resourceVersionMatch is forbidden when continue is provided"));
+        }
+
+        if (match is not ("Exact" or "NotOlderThan"))
+        {
+            causes.Add(FieldErrors.NotSupported(field, JsonValue.Create(match), ["Exact", "NotOlderThan", string.Empty]));
+        }
+
+        if (match == "Exact" && rvText == "0")
+        {
+            causes.Add(FieldErrors.Forbidden(field, "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""));
+        }
+
+        if (causes.Count > 0)
+        {
+            var status = ApiStatus.Invalid("ListOptions", "meta.k8s.io", string.Empty, causes);
+            ((JsonObject)status["details"]!).Remove("name");
+            throw new ApiException(422, status);
+        }
     }
 
-    private static string ItemKey(JsonObject obj) =>
-        $"{JsonUtil.GetString(obj, "metadata", "namespace") ?? string.Empty}/{JsonUtil.GetString(obj, "metadata", "name") ?? string.Empty}";
+    /// <summary>
+    /// The watch cache serves a resourceVersion only once it has seen it: it waits up to 3 s (on the sandbox's clock)
+    /// for an event of the resource to bring it there, then answers 504 "Too large resource version" (v1.24 has no
+    /// progress requests, so a resourceVersion read from etcd or from another resource can time out this way).
+    /// </summary>
+    private async Task WaitForFreshWatchCacheAsync(ResourceKey resource, long rv, CancellationToken cancellationToken)
+    {
+        // The timer is armed before the wait is registered: a test that sees the wait can move the clock.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(WatchCacheFreshnessTimeout, Time, timeout.Token);
+        var fresh = Store.WaitForCacheRv(resource, rv);
+        if (!fresh.IsCompleted)
+        {
+            await Task.WhenAny(fresh, delay).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
 
+        await timeout.CancelAsync().ConfigureAwait(false);
+        Store.ForgetCacheWait(resource, fresh);
+
+        var (_, _, cacheRv) = Store.WatchCacheState(resource);
+        if (cacheRv < rv)
+        {
+            throw ApiErrors.TooLargeResourceVersion(rv, cacheRv);
+        }
+    }
+
+    /// <summary>The item's etcd key below the request's key prefix: the name in a namespace, else namespace/name.</summary>
+    private static string ContinueKey(ApiRequest request, JsonObject obj)
+    {
+        var name = JsonUtil.GetString(obj, "metadata", "name") ?? string.Empty;
+        var ns = JsonUtil.GetString(obj, "metadata", "namespace") ?? string.Empty;
+        return request.Namespace is null ? ObjectStore.StorageKey(ns, name) : name;
+    }
+
+    /// <summary>storage.EncodeContinue: base64url (unpadded) JSON of the API version, the RV and the key to start from.</summary>
     private static string EncodeContinue(long rv, string lastKey)
     {
         var token = new JsonObject { ["v"] = "meta.k8s.io/v1", ["rv"] = rv, ["start"] = lastKey + "\u0000" };
         return Convert.ToBase64String(Encoding.UTF8.GetBytes(token.ToJsonString())).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 
+    /// <summary>storage.DecodeContinue, with its errors worded as the etcd3 store returns them (400).</summary>
     private static (long Rv, string StartAfter) DecodeContinue(string token)
     {
+        static ApiException Invalid(string detail) => ApiErrors.BadRequest($"invalid continue token: continue key is not valid: {detail}");
+
+        JsonObject? json;
         try
         {
             var base64 = token.Replace('-', '+').Replace('_', '/');
             base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-            var json = JsonNode.Parse(Convert.FromBase64String(base64)) as JsonObject;
-            var rv = JsonUtil.GetInt64(json, "rv");
-            var start = JsonUtil.GetString(json, "start");
-            if (JsonUtil.GetString(json, "v") != "meta.k8s.io/v1" || rv is null or <= 0 || start is null)
-            {
-                throw new FormatException("unexpected fields");
-            }
-
-            return (rv.Value, start.TrimEnd('\u0000'));
+            json = JsonNode.Parse(Convert.FromBase64String(base64)) as JsonObject;
         }
         catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException)
         {
-            throw ApiErrors.BadRequest($"continue key is not valid: {ex.Message}");
+            throw Invalid(ex.Message);
         }
+
+        var version = JsonUtil.GetString(json, "v");
+        if (version != "meta.k8s.io/v1")
+        {
+            throw Invalid($"server does not recognize this encoded version \"{version}\"");
+        }
+
+        var rv = JsonUtil.GetInt64(json, "rv") ?? 0;
+        if (rv == 0)
+        {
+            throw Invalid("incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+        }
+
+        var start = JsonUtil.GetString(json, "start");
+        if (string.IsNullOrEmpty(start))
+        {
+            throw Invalid("encoded start key empty (version meta.k8s.io/v1)");
+        }
+
+        return (rv, start.TrimEnd('\u0000'));
     }
 
     private static int ParseLimit(string? text)

@@ -29,24 +29,46 @@ internal enum CommitError
 
 internal sealed record CommitResult(CommitError Error, JsonObject? Object, long Rv);
 
-/// <summary>The outcome of starting a watch: the subscription, or the RV the watch cache starts at when too old.</summary>
+/// <summary>The outcome of starting a watch: the subscription, or the oldest RV the watch cache can start from when too old.</summary>
 internal sealed record WatchStart(WatchSubscription? Subscription, long TooOldStart);
 
+/// <summary>Why a read at an exact revision has no items: etcd compacted it, or it has not happened yet.</summary>
+internal enum ReadAtError
+{
+    None,
+    Compacted,
+    Future,
+}
+
+/// <summary>What a read from "etcd" at one revision returns: the items sorted by key, and that revision.</summary>
+internal sealed record RevisionRead(ReadAtError Error, List<JsonObject> Items, long Rv);
+
+/// <summary>What a restart of the API server did to the watch caches.</summary>
+internal sealed record WatchCacheRestart(long PreviousRv, long StartRv, IReadOnlyList<WatchSubscription> Watchers);
+
 /// <summary>
-/// The sandbox's etcd plus watch cache: objects as JSON under one global, monotonically increasing resourceVersion,
-/// a bounded log of changes (for exact-RV reads and continue tokens, like etcd before compaction) and, per resource,
-/// a bounded window of events that watches can start from (like the apiserver's watch cache).
+/// The sandbox's etcd plus watch cache: objects as JSON under one global, monotonically increasing resourceVersion
+/// (etcd's revision), a log of changes down to the compacted revision (for exact-RV reads and continue tokens, like
+/// etcd's MVCC history) and, per resource, a watch cache as kube-apiserver v1.24 keeps one: the revision it was
+/// initialised at, a bounded window of events that watches can start from, and the latest revision it has seen.
+/// A restart of the API server keeps storage and initialises every watch cache anew at the current revision.
 /// </summary>
 internal sealed class ObjectStore : IObjectReader
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ResourceKey, ResourceState> _resources = [];
     private readonly LinkedList<StoredEvent> _log = new();
-    private readonly int _watchWindow;
     private readonly int _storageHistory;
+    private int _watchWindow;
     private long _rv;
     private long _sequence;
     private long _compactedRv;
+
+    /// <summary>The revision the compactor read on its last tick: the next tick compacts there.</summary>
+    private long _lastCompactorRv;
+
+    /// <summary>The revision at which the running API server initialised its watch caches (0: the first start).</summary>
+    private long _cacheStartRv;
 
     public ObjectStore(int watchWindow, int storageHistory)
     {
@@ -65,22 +87,159 @@ internal sealed class ObjectStore : IObjectReader
         }
     }
 
-    public void WithCurrentRv(Action<long> action)
+    /// <summary>Reads before this revision get 410: etcd compacted their history (0: nothing compacted).</summary>
+    public long CompactedRv
     {
-        lock (_gate)
+        get
         {
-            action(_rv);
+            lock (_gate)
+            {
+                return _compactedRv;
+            }
         }
     }
 
-    /// <summary>Starts the watch cache of a resource at the current RV (a newly established CRD), unless it exists.</summary>
-    public void EnsureResource(ResourceKey resource, bool startNow)
+    /// <summary>How many events of each resource the watch caches keep.</summary>
+    public int WatchWindow
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _watchWindow;
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> with the watch cache's current RV of a resource, under the store's lock.</summary>
+    public void WithCacheRv(ResourceKey resource, Action<long> action)
+    {
+        lock (_gate)
+        {
+            action(State(resource).CacheRv);
+        }
+    }
+
+    /// <summary>
+    /// The API server has started (after the sandbox's bootstrap objects): watch caches of resources not written so far
+    /// are initialised at the current revision, as kube-apiserver's are by their first LIST from etcd.
+    /// </summary>
+    public void MarkApiServerStarted()
+    {
+        lock (_gate)
+        {
+            _cacheStartRv = _rv;
+        }
+    }
+
+    /// <summary>Completes when the watch cache of the resource has seen <paramref name="rv"/> (an event, a restart or a re-initialisation).</summary>
+    public Task WaitForCacheRv(ResourceKey resource, long rv)
+    {
+        lock (_gate)
+        {
+            var state = State(resource);
+            if (state.CacheRv >= rv)
+            {
+                return Task.CompletedTask;
+            }
+
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            state.FreshnessWaiters.Add((rv, waiter));
+            return waiter.Task;
+        }
+    }
+
+    /// <summary>
+    /// Registers a custom resource (its CRD is established). Its watch cache starts with the first request for it, as
+    /// apiextensions-apiserver creates a custom resource's storage on first use (<see cref="StartWatchCache"/>).
+    /// </summary>
+    public void RegisterCustomResource(ResourceKey resource)
     {
         lock (_gate)
         {
             if (!_resources.ContainsKey(resource))
             {
-                _resources[resource] = new ResourceState { StartRv = startNow ? _rv : 0 };
+                _resources[resource] = new ResourceState(_rv) { StartsOnFirstRequest = true, Started = false };
+            }
+        }
+    }
+
+    /// <summary>
+    /// One tick of kube-apiserver's compactor (<c>--etcd-compaction-interval</c>): it writes its compact-revision key
+    /// (the revision moves; no resource sees it) and compacts at the revision it read on the previous tick, so history
+    /// lives between one and two intervals. Returns the revision compacted at, or 0 on the first tick.
+    /// </summary>
+    public long CompactorTick()
+    {
+        lock (_gate)
+        {
+            var previous = _lastCompactorRv;
+            _rv++;
+            _lastCompactorRv = _rv;
+            if (previous > _compactedRv)
+            {
+                while (_log.First is { } first && first.Value.Rv <= previous)
+                {
+                    _log.RemoveFirst();
+                }
+
+                _compactedRv = previous;
+            }
+
+            return previous;
+        }
+    }
+
+    /// <summary>Drops a finished wait (served or timed out).</summary>
+    public void ForgetCacheWait(ResourceKey resource, Task wait)
+    {
+        lock (_gate)
+        {
+            State(resource).FreshnessWaiters.RemoveAll(w => w.Waiter.Task == wait);
+        }
+    }
+
+    /// <summary>How many LISTs wait for a watch cache to become fresh enough (for tests that move the clock).</summary>
+    internal int PendingCacheWaits
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _resources.Values.Sum(s => s.FreshnessWaiters.Count);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Detaches every open watch from the watch caches (the API server is going down) and returns them for the caller
+    /// to break; nothing more is delivered to them.
+    /// </summary>
+    public List<WatchSubscription> DetachWatchers()
+    {
+        lock (_gate)
+        {
+            var watchers = new List<WatchSubscription>();
+            foreach (var state in _resources.Values)
+            {
+                watchers.AddRange(state.Watchers);
+                state.Watchers.Clear();
+            }
+
+            return watchers;
+        }
+    }
+
+    /// <summary>Starts the watch cache of a custom resource at the current revision, unless it runs already.</summary>
+    public void StartWatchCache(ResourceKey resource)
+    {
+        lock (_gate)
+        {
+            var state = State(resource);
+            if (!state.Started)
+            {
+                state.Reset(_rv);
+                state.Started = true;
             }
         }
     }
@@ -101,7 +260,10 @@ internal sealed class ObjectStore : IObjectReader
         }
     }
 
-    /// <summary>The current objects matching the filter, in watch-cache order (creation order) or sorted by key.</summary>
+    /// <summary>
+    /// The current objects matching the filter: sorted by key with the current revision, as a consistent read from
+    /// etcd; or in watch-cache order (creation order) with the watch cache's RV of the resource.
+    /// </summary>
     public (List<JsonObject> Items, long Rv) List(ResourceKey resource, ObjectFilter filter, bool sorted)
     {
         lock (_gate)
@@ -109,50 +271,68 @@ internal sealed class ObjectStore : IObjectReader
             var state = State(resource);
             IEnumerable<StoredObject> objects = state.Objects.Values;
             objects = sorted
-                ? objects.OrderBy(o => o.Namespace, StringComparer.Ordinal).ThenBy(o => o.Name, StringComparer.Ordinal)
+                ? objects.OrderBy(o => StorageKey(o.Namespace, o.Name), StringComparer.Ordinal)
                 : objects.OrderBy(o => o.Sequence);
-            return (objects.Where(o => filter.Matches(o.Parsed)).Select(o => Parse(o.Json)).ToList(), _rv);
+            return (objects.Where(o => filter.Matches(o.Parsed)).Select(o => Parse(o.Json)).ToList(), sorted ? _rv : state.CacheRv);
         }
     }
 
-    /// <summary>The objects as they were at <paramref name="rv"/>, sorted by key; null when the log no longer reaches back.</summary>
-    public List<JsonObject>? ListAt(ResourceKey resource, ObjectFilter filter, long rv)
+    /// <summary>
+    /// A read from "etcd" at revision <paramref name="rv"/> (0: the current one): the objects as they were then, sorted
+    /// by key; <see cref="ReadAtError.Compacted"/> before the compacted revision, <see cref="ReadAtError.Future"/> after
+    /// the current one (etcd's ErrCompacted and ErrFutureRev).
+    /// </summary>
+    public RevisionRead ReadAt(ResourceKey resource, ObjectFilter filter, long rv)
     {
         lock (_gate)
         {
-            if (rv < _compactedRv || rv > _rv)
+            if (rv == 0)
             {
-                return null;
+                return new RevisionRead(ReadAtError.None, List(resource, filter, sorted: true).Items, _rv);
             }
 
-            var state = State(resource);
-            var objects = state.Objects.ToDictionary(p => p.Key, p => p.Value.Parsed);
-            for (var node = _log.Last; node is not null && node.Value.Rv > rv; node = node.Previous)
+            if (rv > _rv)
             {
-                var change = node.Value;
-                if (change.Key.Resource != resource)
-                {
-                    continue;
-                }
-
-                var key = (change.Key.Namespace, change.Key.Name);
-                if (change.Previous is null)
-                {
-                    objects.Remove(key);
-                }
-                else
-                {
-                    objects[key] = change.Previous;
-                }
+                return new RevisionRead(ReadAtError.Future, [], _rv);
             }
 
-            return objects
-                .OrderBy(p => p.Key.Namespace, StringComparer.Ordinal)
-                .ThenBy(p => p.Key.Name, StringComparer.Ordinal)
-                .Where(p => filter.Matches(p.Value))
-                .Select(p => (JsonObject)p.Value.DeepClone())
-                .ToList();
+            if (rv < _compactedRv)
+            {
+                return new RevisionRead(ReadAtError.Compacted, [], _rv);
+            }
+
+            return new RevisionRead(ReadAtError.None, ListAtLocked(resource, filter, rv), rv);
         }
+    }
+
+    private List<JsonObject> ListAtLocked(ResourceKey resource, ObjectFilter filter, long rv)
+    {
+        var state = State(resource);
+        var objects = state.Objects.ToDictionary(p => p.Key, p => p.Value.Parsed);
+        for (var node = _log.Last; node is not null && node.Value.Rv > rv; node = node.Previous)
+        {
+            var change = node.Value;
+            if (change.Key.Resource != resource)
+            {
+                continue;
+            }
+
+            var key = (change.Key.Namespace, change.Key.Name);
+            if (change.Previous is null)
+            {
+                objects.Remove(key);
+            }
+            else
+            {
+                objects[key] = change.Previous;
+            }
+        }
+
+        return objects
+            .OrderBy(p => StorageKey(p.Key.Namespace, p.Key.Name), StringComparer.Ordinal)
+            .Where(p => filter.Matches(p.Value))
+            .Select(p => (JsonObject)p.Value.DeepClone())
+            .ToList();
     }
 
     public CommitResult Create(ObjectKey key, JsonObject obj)
@@ -258,9 +438,12 @@ internal sealed class ObjectStore : IObjectReader
             }
             else
             {
-                if (fromRv.Value < state.StartRv)
+                // kube-apiserver's watchCache.GetAllEventsSinceThreadUnsafe: the oldest event it can deliver is one
+                // past the revision it was initialised at while nothing has been evicted, else the first one it holds.
+                var oldest = state.Evicted && state.Window.Count > 0 ? state.Window.Peek().Rv : state.ListRv + 1;
+                if (fromRv.Value < oldest - 1)
                 {
-                    return new WatchStart(null, state.StartRv);
+                    return new WatchStart(null, oldest - 1);
                 }
 
                 foreach (var change in state.Window)
@@ -297,25 +480,104 @@ internal sealed class ObjectStore : IObjectReader
     }
 
     /// <summary>Forgets all changes up to now for exact-RV reads and continue tokens (like <c>etcdctl compact</c>).</summary>
-    public void CompactStorage()
+    public void CompactStorage() => CompactStorage(null);
+
+    /// <summary>
+    /// Compacts the history at <paramref name="revision"/> (default: the current one), like <c>etcdctl compact REV</c>:
+    /// reads before it get 410 Expired, a read at it still works. Returns the compacted revision.
+    /// </summary>
+    public long CompactStorage(long? revision)
     {
         lock (_gate)
         {
-            _log.Clear();
-            _compactedRv = _rv;
+            var target = revision ?? _rv;
+            if (target < 1 || target > _rv)
+            {
+                throw new ArgumentOutOfRangeException(nameof(revision), revision, $"the revision to compact at must be between 1 and the current revision {_rv}");
+            }
+
+            if (target <= _compactedRv)
+            {
+                // etcd: "mvcc: required revision has been compacted"; nothing changes.
+                return _compactedRv;
+            }
+
+            // A read at revision r undoes the changes after r; those up to the target are no longer needed.
+            while (_log.First is { } first && first.Value.Rv <= target)
+            {
+                _log.RemoveFirst();
+            }
+
+            _compactedRv = target;
+            return target;
         }
     }
 
-    /// <summary>Empties every watch-cache window so that watches from any earlier RV get 410 Expired.</summary>
+    /// <summary>
+    /// Re-initialises every watch cache at the current revision with an empty window (what the apiserver's cacher does
+    /// when its own etcd watch falls behind compaction): watches from any earlier RV get 410 Expired.
+    /// </summary>
     public void ExpireWatchWindows()
     {
         lock (_gate)
         {
             foreach (var state in _resources.Values)
             {
-                state.Window.Clear();
-                state.StartRv = _rv;
+                state.Reset(_rv);
             }
+        }
+    }
+
+    /// <summary>Sets how many events of each resource the watch caches keep; a smaller window evicts the oldest now.</summary>
+    public void SetWatchWindow(int events)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(events);
+        lock (_gate)
+        {
+            _watchWindow = events;
+            foreach (var state in _resources.Values)
+            {
+                state.Trim(_watchWindow);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An API server restart with etcd kept: storage and its history stay; the starting server writes to etcd once
+    /// (kube-apiserver's master lease, a key no resource serves: the revision moves, no watch sees it), and every watch
+    /// cache is initialised anew, empty, at that revision (k8s-golden 91, 95). Open watches are returned, detached, for
+    /// the caller to break.
+    /// </summary>
+    public WatchCacheRestart RestartWatchCaches()
+    {
+        lock (_gate)
+        {
+            var previous = _rv;
+            _rv++;
+            _cacheStartRv = _rv;
+            var watchers = new List<WatchSubscription>();
+            foreach (var state in _resources.Values)
+            {
+                watchers.AddRange(state.Watchers);
+                state.Watchers.Clear();
+                state.Reset(_rv);
+
+                // Custom resources get their storage, and so their cache, again on first use.
+                state.Started = !state.StartsOnFirstRequest;
+            }
+
+            return new WatchCacheRestart(previous, _rv, watchers);
+        }
+    }
+
+    /// <summary>The revision the watch cache of a resource was initialised at, the oldest RV a watch may start from, and its current RV.</summary>
+    public (long ListRv, long OldestWatchableRv, long CacheRv) WatchCacheState(ResourceKey resource)
+    {
+        lock (_gate)
+        {
+            var state = State(resource);
+            var oldest = state.Evicted && state.Window.Count > 0 ? state.Window.Peek().Rv : state.ListRv + 1;
+            return (state.ListRv, oldest - 1, state.CacheRv);
         }
     }
 
@@ -369,10 +631,11 @@ internal sealed class ObjectStore : IObjectReader
             _log.RemoveFirst();
         }
 
-        state.Window.Enqueue(change);
-        while (state.Window.Count > _watchWindow)
+        if (state.Started)
         {
-            state.StartRv = state.Window.Dequeue().Rv;
+            state.Window.Enqueue(change);
+            state.Advance(rv);
+            state.Trim(_watchWindow);
         }
 
         foreach (var watcher in state.Watchers)
@@ -387,7 +650,8 @@ internal sealed class ObjectStore : IObjectReader
     {
         if (!_resources.TryGetValue(resource, out var state))
         {
-            state = new ResourceState { StartRv = 0 };
+            // Every watch cache starts with the API server; one first touched now has seen no event since.
+            state = new ResourceState(_cacheStartRv);
             _resources[resource] = state;
         }
 
@@ -396,9 +660,12 @@ internal sealed class ObjectStore : IObjectReader
 
     private static JsonObject Parse(string json) => (JsonObject)JsonNode.Parse(json)!;
 
+    /// <summary>The object's etcd key below the resource's prefix, which orders etcd reads and continue tokens.</summary>
+    internal static string StorageKey(string @namespace, string name) => @namespace.Length == 0 ? name : $"{@namespace}/{name}";
+
     private sealed record StoredObject(string Namespace, string Name, string Json, JsonObject Parsed, long Rv, long Sequence);
 
-    private sealed class ResourceState
+    private sealed class ResourceState(long listRv)
     {
         public Dictionary<(string Namespace, string Name), StoredObject> Objects { get; } = [];
 
@@ -406,8 +673,55 @@ internal sealed class ObjectStore : IObjectReader
 
         public List<WatchSubscription> Watchers { get; } = [];
 
-        /// <summary>Watches may start from this RV or later; earlier ones get 410 Expired.</summary>
-        public long StartRv { get; set; }
+        /// <summary>The revision the watch cache was initialised at (its initial LIST from etcd).</summary>
+        public long ListRv { get; private set; } = listRv;
+
+        /// <summary>Whether an event has been evicted from the window since then: watches may then start only from the first one kept.</summary>
+        public bool Evicted { get; private set; }
+
+        /// <summary>The latest revision the watch cache has seen: its initial LIST or its latest event.</summary>
+        public long CacheRv { get; private set; } = listRv;
+
+        /// <summary>Whether the cache runs: always for built-in resources; for custom resources from their first request.</summary>
+        public bool Started { get; set; } = true;
+
+        /// <summary>A custom resource: its cache starts with the first request after each API server start.</summary>
+        public bool StartsOnFirstRequest { get; init; }
+
+        /// <summary>LISTs waiting for the cache to reach a resourceVersion (completed under the store's lock, run asynchronously).</summary>
+        public List<(long Rv, TaskCompletionSource Waiter)> FreshnessWaiters { get; } = [];
+
+        public void Reset(long rv)
+        {
+            Window.Clear();
+            ListRv = rv;
+            Evicted = false;
+            Advance(rv);
+        }
+
+        public void Advance(long rv)
+        {
+            CacheRv = rv;
+            if (FreshnessWaiters.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var (wanted, waiter) in FreshnessWaiters.Where(w => w.Rv <= rv).ToList())
+            {
+                waiter.TrySetResult();
+                FreshnessWaiters.Remove((wanted, waiter));
+            }
+        }
+
+        public void Trim(int capacity)
+        {
+            while (Window.Count > capacity)
+            {
+                Window.Dequeue();
+                Evicted = true;
+            }
+        }
     }
 }
 
