@@ -70,6 +70,8 @@ public static class RunCommand
             if (confirmSeconds is < 0 or > 3600)
             {
                 throw new CliException($"--confirm-seconds {confirmSeconds} is outside 0..3600");
+            }
+
             var staleAfterText = parse.GetValue(staleAfter)!;
             if (!TryParseDuration(staleAfterText, out var staleAfterValue) || staleAfterValue < TimeSpan.FromSeconds(10) || staleAfterValue > TimeSpan.FromHours(1))
             {
