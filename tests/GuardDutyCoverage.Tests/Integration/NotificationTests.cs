@@ -59,7 +59,7 @@ public sealed class NotificationTests
     {
         await using var receiver = await Receiver.StartAsync();
         // The receiver is plain HTTP on loopback: allowed only because the operator's configuration says so.
-        await using var it = await OperatorUnderTest.StartAsync(options: new OperatorOptions { AllowedNotificationUrls = OriginAllowList.Parse("http://127.0.0.1", NotificationTransport.Flag) });
+        await using var it = await OperatorUnderTest.StartAsync(options: OperatorUnderTest.IntegrationDefaults with { AllowedNotificationUrls = OriginAllowList.Parse("http://127.0.0.1", NotificationTransport.Flag) });
         it.Sandbox.Cluster.LoadYaml($"""
             apiVersion: v1
             kind: Namespace
