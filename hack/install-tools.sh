@@ -6,7 +6,8 @@
 #   arm64     the linux-arm64 cross toolchain from Debian (make publish-aot ARCH=arm64): the arm64 architecture in dpkg,
 #             llvm (llvm-objcopy strips either architecture), gcc-aarch64-linux-gnu (C runtime objects, libgcc),
 #             zlib1g-dev:arm64; and qemu-user-static, which runs the arm64 binary here (hack/check-arch.sh)
-# Usage: hack/install-tools.sh [helm] [lua] [aot] [arm64]     (no argument: all of them)
+#   promtool  from Debian's prometheus package (promtool test rules on the alerts; the service is not started)
+# Usage: hack/install-tools.sh [helm] [lua] [aot] [arm64] [promtool]     (no argument: all of them)
 # Environment: TOOLS_DIR (default <repo>/.tools), HELM_LAYER_VERSION (default 2.2.2).
 set -euo pipefail
 
@@ -79,6 +80,22 @@ install_aot() {
   apt_install clang zlib1g-dev
 }
 
+install_promtool() {
+  if command -v promtool >/dev/null; then
+    log "promtool already installed ($(promtool --version 2>&1 | head -n1))"
+    return 0
+  fi
+  # The package ships a service; in a container without systemd nothing starts it. policy-rc.d keeps
+  # invoke-rc.d from starting it where there is an init system (CI runners).
+  local policy=/usr/sbin/policy-rc.d created=false
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null && as_root chmod 0755 "$policy" && created=true
+  fi
+  apt_install prometheus || { [[ $created == true ]] && as_root rm -f "$policy"; return 1; }
+  [[ $created == true ]] && as_root rm -f "$policy"
+  log "installed $(promtool --version 2>&1 | head -n1)"
+}
+
 install_arm64() {
   install_aot
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
@@ -96,13 +113,14 @@ install_arm64() {
 }
 
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(helm lua aot arm64)
+[[ ${#targets[@]} -eq 0 ]] && targets=(helm lua aot arm64 promtool)
 for target in "${targets[@]}"; do
   case "$target" in
     helm) install_helm ;;
     lua) install_lua ;;
     aot) install_aot ;;
     arm64) install_arm64 ;;
-    *) log "unknown tool '$target' (known: helm lua aot arm64)"; exit 2 ;;
+    promtool) install_promtool ;;
+    *) log "unknown tool '$target' (known: helm lua aot arm64 promtool)"; exit 2 ;;
   esac
 done

@@ -105,7 +105,7 @@ public static class CrdGenerator
             Column("GuardDuty", "string", ".status.guardDuty.coverageStatus", "Coverage status reported by GuardDuty"),
             Column("Agents", "string", ".status.agent.summary", "Available/desired agent pods"),
             Column("Age", "date", ".metadata.creationTimestamp", "Time since creation"),
-            Column("Message", "string", ready + ".message", "Ready condition message", priority: 1),
+            Column("Message", "string", ".status.summary", "Top cause in one line (full text: status.findings, diagnose)", priority: 1),
             Column("Last Check", "date", ".status.guardDuty.checkedAt", "Last successful GuardDuty check", priority: 1),
             Column("Nodes", "string", ".status.nodes.summary", "Eligible nodes with a ready agent / eligible nodes", priority: 1),
         ];

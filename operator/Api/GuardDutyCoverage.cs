@@ -176,6 +176,11 @@ public sealed record NotifySpec
 {
     [Description("Secret in the operator's namespace holding the webhook URL to notify on coverage changes.")]
     public SecretKeyRef? WebhookSecretRef { get; init; }
+
+    [Description("EventBridge event bus (name or ARN) to put coverage changes on, in GuardDuty's event schema (opt-in: the operator's role needs events:PutEvents on that bus).")]
+    [StringLength(1600, MinimumLength = 1)]
+    [RegularExpression(@"^(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus/)?[\.\-_A-Za-z0-9]+$")]
+    public string? EventBusName { get; init; }
 }
 
 public sealed record SecretKeyRef

@@ -40,6 +40,10 @@ public sealed record GuardDutyCoverageStatus
     [ListMapKeys("type")]
     [MaxItems(SchemaLimits.Conditions)]
     public IReadOnlyList<Condition>? Conditions { get; init; }
+
+    [Description("One line of at most 120 characters for kubectl get -o wide: the Ready reason, the top cause and how many more. The full text is in findings and conditions.")]
+    [StringLength(120)]
+    public string? Summary { get; init; }
 }
 
 public sealed record GuardDutyStatus

@@ -40,6 +40,15 @@ public sealed class AwsClientFactory(HttpClient http, AwsCredentialsSource crede
     public IAwsClients For(string region, AwsEndpointOverrides endpoints) =>
         _clients.GetOrAdd((region, endpoints), key => Create(key.Region, key.Endpoints));
 
+    /// <summary>An EventBridge client (notifications, opt-in) for a Region, on the same HTTP client and credentials.</summary>
+    public IEventBridgeClient EventBridge(string region, Uri? endpoint = null) =>
+        new EventBridgeClient(new AwsRestJsonClient(
+            http,
+            new AwsServiceEndpoint(AwsService.Events, region, endpoint ?? AwsEndpoints.Resolve(AwsService.Events, region, options.UseFips)),
+            credentials,
+            options.Retry,
+            options.Time));
+
     public void Dispose()
     {
         foreach (var clients in _clients.Values)

@@ -27,6 +27,9 @@ public sealed class AwsCredentialsSource : IDisposable
         return new AwsCredentialsSource(ct => resolver.ResolveIdentityAsync(null, ct), resolver);
     }
 
+    /// <summary>A chain given as a function (tests: a resolver that fails the way the SDK's does).</summary>
+    internal static AwsCredentialsSource FromResolver(Func<CancellationToken, Task<AWSCredentials>> resolve) => new(resolve, null);
+
     public static AwsCredentialsSource Static(AwsCredentialValues values)
     {
         AWSCredentials provider = values.SessionToken is { Length: > 0 }
@@ -51,11 +54,11 @@ public sealed class AwsCredentialsSource : IDisposable
                 try
                 {
                     _provider = await _resolve(cancellationToken).ConfigureAwait(false)
-                        ?? throw new AwsConfigurationException(NoCredentials("the chain returned none"));
+                        ?? throw NoCredentials(null);
                 }
                 catch (AmazonClientException e)
                 {
-                    throw new AwsConfigurationException(NoCredentials(e.Message), e);
+                    throw NoCredentials(e);
                 }
             }
 
@@ -78,7 +81,7 @@ public sealed class AwsCredentialsSource : IDisposable
         }
         catch (AmazonClientException e)
         {
-            throw new AwsConfigurationException(NoCredentials(e.Message), e);
+            throw NoCredentials(e);
         }
 
         return new AwsCredentialValues(credentials.AccessKey, credentials.SecretKey, credentials.UseToken ? credentials.Token : null);
@@ -90,7 +93,10 @@ public sealed class AwsCredentialsSource : IDisposable
         _gate.Dispose();
     }
 
-    private static string NoCredentials(string detail) =>
-        "no AWS credentials (looked in environment variables, web identity/IRSA, EKS Pod Identity, shared profile, instance metadata): "
-        + detail.ReplaceLineEndings(" ").Trim();
+    /// <summary>
+    /// The SDK's explanation ("Exception 1 of 4: ...") is many lines about every provider it tried: it stays in the
+    /// inner exception for the debug log; the message says what to do.
+    /// </summary>
+    private static AwsConfigurationException NoCredentials(Exception? sdk) =>
+        new(AwsFailures.CredentialsMissingMessage, sdk, AwsFailureKind.CredentialsMissing);
 }

@@ -9,11 +9,15 @@ public sealed record AwsService(string Id, string SigningName, string EndpointPr
     public static readonly AwsService Eks = new("EKS", "eks", "eks");
     public static readonly AwsService Sts = new("STS", "sts", "sts");
     public static readonly AwsService Ec2 = new("EC2", "ec2", "ec2");
+    public static readonly AwsService Events = new("Events", "events", "events");
 }
 
 /// <summary>Endpoint URLs that replace the standard ones (VPC endpoints, FIPS, tests). Null: the standard endpoint.</summary>
 public sealed record AwsEndpointOverrides(Uri? GuardDuty = null, Uri? Eks = null, Uri? Ec2 = null, Uri? Sts = null)
 {
+    /// <summary>EventBridge (notifications only): AWS_ENDPOINT_URL_EVENTS, else AWS_ENDPOINT_URL.</summary>
+    public Uri? Events { get; init; }
+
     public static readonly AwsEndpointOverrides None = new();
 
     /// <summary>One URL for every service, as <c>--endpoint-url</c> of the AWS CLI.</summary>
@@ -25,6 +29,7 @@ public sealed record AwsEndpointOverrides(Uri? GuardDuty = null, Uri? Eks = null
         "EKS" => Eks,
         "EC2" => Ec2,
         "STS" => Sts,
+        "Events" => Events,
         _ => null,
     };
 
@@ -49,7 +54,7 @@ public sealed record AwsEndpointOverrides(Uri? GuardDuty = null, Uri? Eks = null
             return null;
         }
 
-        return new AwsEndpointOverrides(Read("GUARDDUTY"), Read("EKS"), Read("EC2"), Read("STS"));
+        return new AwsEndpointOverrides(Read("GUARDDUTY"), Read("EKS"), Read("EC2"), Read("STS")) { Events = Read("EVENTS") };
     }
 
     /// <summary>Per-service overrides of <paramref name="preferred"/> win over this one's.</summary>

@@ -12,13 +12,16 @@ namespace GuardDutyCoverage.Aws;
 public sealed record AwsObservation<T>(T? Value, bool Found, DateTimeOffset? CheckedAt, string? Error, bool Stale)
     where T : class
 {
+    /// <summary>What kind of failure <see cref="Error"/> is (a missing or rejected identity has its own reason code).</summary>
+    public AwsFailureKind FailureKind { get; init; }
+
     public static AwsObservation<T> Success(T? value, DateTimeOffset now) => new(value, value is not null, now, null, false);
 
-    public static AwsObservation<T> Failure(string error) => new(null, false, null, error, false);
+    public static AwsObservation<T> Failure(string error, AwsFailureKind kind = AwsFailureKind.Other) => new(null, false, null, error, false) { FailureKind = kind };
 
     /// <summary>Keeps what was known and records the failure.</summary>
-    public AwsObservation<T> WithFailure(string error) =>
-        CheckedAt is null ? Failure(error) : this with { Error = error, Stale = true };
+    public AwsObservation<T> WithFailure(string error, AwsFailureKind kind = AwsFailureKind.Other) =>
+        CheckedAt is null ? Failure(error, kind) : this with { Error = error, Stale = true, FailureKind = kind };
 
     public bool Succeeded => CheckedAt is not null;
 }

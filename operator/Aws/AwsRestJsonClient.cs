@@ -29,14 +29,31 @@ public sealed class AwsRestJsonClient(
     /// <param name="path">The request path, its segments already encoded (see <see cref="PathSegment"/>).</param>
     /// <param name="query">Query members in order; lists are repeated keys.</param>
     /// <param name="body">The JSON body, or null for none (GET operations).</param>
-    public async Task<TResponse> SendAsync<TResponse>(
+    public Task<TResponse> SendAsync<TResponse>(
         string operation,
         HttpMethod method,
         string path,
         IReadOnlyList<KeyValuePair<string, string>> query,
         byte[]? body,
         JsonTypeInfo<TResponse> responseType,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        SendAsync(operation, method, path, query, body, responseType, cancellationToken, null);
+
+    /// <summary>What differs for the json protocol: the target header and the content type.</summary>
+    private sealed record JsonProtocol(string Target)
+    {
+        public const string ContentType = "application/x-amz-json-1.1";
+    }
+
+    private async Task<TResponse> SendAsync<TResponse>(
+        string operation,
+        HttpMethod method,
+        string path,
+        IReadOnlyList<KeyValuePair<string, string>> query,
+        byte[]? body,
+        JsonTypeInfo<TResponse> responseType,
+        CancellationToken cancellationToken,
+        JsonProtocol? json)
     {
         var uri = BuildUri(path, query);
         for (var attempt = 1; ; attempt++)
@@ -47,7 +64,7 @@ public sealed class AwsRestJsonClient(
             {
                 try
                 {
-                    return await SendOnceAsync(operation, method, uri, body, responseType, linked.Token).ConfigureAwait(false);
+                    return await SendOnceAsync(operation, method, uri, body, responseType, json, linked.Token).ConfigureAwait(false);
                 }
                 catch (AwsServiceException e) when (retry.IsRetryable(e.ErrorCode, e.StatusCode))
                 {
@@ -81,6 +98,13 @@ public sealed class AwsRestJsonClient(
         }
     }
 
+    /// <summary>
+    /// A json 1.1 operation (EventBridge): POST / with <c>X-Amz-Target: {targetPrefix}.{operation}</c> and
+    /// <c>application/x-amz-json-1.1</c>, as botocore's JSONSerializer sends it; same signing, retries and errors.
+    /// </summary>
+    public Task<TResponse> SendJsonAsync<TResponse>(string operation, string targetPrefix, byte[] body, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken) =>
+        SendAsync(operation, HttpMethod.Post, "/", [], body, responseType, cancellationToken, new JsonProtocol($"{targetPrefix}.{operation}"));
+
     /// <summary>One path segment, URI-encoded (RFC 3986) as botocore does for uri members.</summary>
     public static string PathSegment(string value) => SigV4Signer.UriEncode(value, keepSlash: false);
 
@@ -103,15 +127,20 @@ public sealed class AwsRestJsonClient(
     }
 
     private async Task<TResponse> SendOnceAsync<TResponse>(
-        string operation, HttpMethod method, Uri uri, byte[]? body, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)
+        string operation, HttpMethod method, Uri uri, byte[]? body, JsonTypeInfo<TResponse> responseType, JsonProtocol? json, CancellationToken cancellationToken)
     {
         var values = await credentials.GetAsync(cancellationToken).ConfigureAwait(false);
         using var request = new HttpRequestMessage(method, uri);
         request.Headers.UserAgent.ParseAdd(UserAgent);
+        if (json is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Amz-Target", json.Target);
+        }
+
         if (body is not null)
         {
             request.Content = new ByteArrayContent(body);
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", json is null ? "application/json" : JsonProtocol.ContentType);
         }
 
         SigV4Signer.Sign(request, body ?? [], values, endpoint.Region, endpoint.Service.SigningName, time.GetUtcNow());

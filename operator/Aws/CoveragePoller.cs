@@ -1,5 +1,7 @@
 using System.Threading.Channels;
 using GuardDutyCoverage.Aws.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GuardDutyCoverage.Aws;
 
@@ -70,6 +72,12 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
 
     /// <summary>CR keys whose AWS data changed (a poll of something they depend on completed).</summary>
     public ChannelReader<string> Changes => _changes.Reader;
+
+    /// <summary>Gets each failure in full (the SDK's exception chain) at debug level; statuses get one sentence.</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>Told of every failed AWS read (after the client's retries), for the AWS error metric.</summary>
+    public Action<AwsException>? Failures { get; init; }
 
     public void Register(CoverageInterest interest)
     {
@@ -144,7 +152,7 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
             }
             catch (AwsException e)
             {
-                resolved = AwsObservation<string>.Failure(e.Message);
+                resolved = Failed<string>(null, e);
             }
 
             lock (_gate)
@@ -291,12 +299,13 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
             if (region is null)
             {
                 var why = _defaultRegion?.Error ?? "the AWS Region is not known yet";
+                var kind = _defaultRegion?.FailureKind ?? AwsFailureKind.Other;
                 return new AwsSnapshot
                 {
-                    Coverage = interest.GuardDuty ? AwsObservation<CoverageResource>.Failure(why) : null,
-                    Detector = interest.GuardDuty ? AwsObservation<GetDetectorResponse>.Failure(why) : null,
-                    Addon = interest.EksAddon ? AwsObservation<EksAddon>.Failure(why) : null,
-                    Cluster = interest.GuardDuty || interest.EksAddon ? AwsObservation<EksCluster>.Failure(why) : null,
+                    Coverage = interest.GuardDuty ? AwsObservation<CoverageResource>.Failure(why, kind) : null,
+                    Detector = interest.GuardDuty ? AwsObservation<GetDetectorResponse>.Failure(why, kind) : null,
+                    Addon = interest.EksAddon ? AwsObservation<EksAddon>.Failure(why, kind) : null,
+                    Cluster = interest.GuardDuty || interest.EksAddon ? AwsObservation<EksCluster>.Failure(why, kind) : null,
                 };
             }
 
@@ -311,18 +320,23 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
             {
                 var coverageKey = CoverageKeyOf(interest, region);
                 var target = coverageKey is { } k ? _coverage.GetValueOrDefault(k) : null;
-                var detectorError = interest.DetectorId is null ? _detectors.GetValueOrDefault(scope)?.Observation?.Error : null;
+                var discovery = interest.DetectorId is null ? _detectors.GetValueOrDefault(scope)?.Observation : null;
+                var detectorError = discovery?.Error;
                 if (target?.Resources is { } pass)
                 {
                     var row = pass.Value?.FirstOrDefault(r => Matches(r, interest.ClusterName, accountId));
-                    coverage = new AwsObservation<CoverageResource>(row, row is not null, pass.CheckedAt, pass.Error ?? detectorError, pass.Stale || detectorError is not null);
+                    coverage = new AwsObservation<CoverageResource>(row, row is not null, pass.CheckedAt, pass.Error ?? detectorError, pass.Stale || detectorError is not null)
+                    {
+                        FailureKind = pass.Error is not null ? pass.FailureKind : discovery?.FailureKind ?? AwsFailureKind.Other,
+                    };
                     detector = target.Detector;
                 }
                 else
                 {
                     var why = detectorError ?? "not polled yet";
-                    coverage = AwsObservation<CoverageResource>.Failure(why);
-                    detector = AwsObservation<GetDetectorResponse>.Failure(why);
+                    var kind = discovery?.FailureKind ?? AwsFailureKind.Other;
+                    coverage = AwsObservation<CoverageResource>.Failure(why, kind);
+                    detector = AwsObservation<GetDetectorResponse>.Failure(why, kind);
                 }
             }
 
@@ -421,7 +435,7 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
         }
         catch (AwsException e)
         {
-            return previous?.WithFailure(e.Message) ?? AwsObservation<T>.Failure(e.Message);
+            return Failed(previous, e);
         }
     }
 
@@ -435,8 +449,17 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
         }
         catch (AwsException e)
         {
-            return previous?.WithFailure(e.Message) ?? AwsObservation<T>.Failure(e.Message);
+            return Failed(previous, e);
         }
+    }
+
+    private AwsObservation<T> Failed<T>(AwsObservation<T>? previous, AwsException failure)
+        where T : class
+    {
+        Logger.LogDebug(failure, "AWS call failed ({Kind}): {Message}", failure.Kind, failure.Message);
+        Failures?.Invoke(failure);
+        var message = AwsFailures.StatusMessage(failure);
+        return previous?.WithFailure(message, failure.Kind) ?? AwsObservation<T>.Failure(message, failure.Kind);
     }
 
     private CoverageKey? CoverageKeyOf(CoverageInterest interest, string region)

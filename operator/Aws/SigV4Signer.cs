@@ -12,8 +12,8 @@ public sealed record AwsCredentialValues(string AccessKeyId, string SecretAccess
 }
 
 /// <summary>
-/// AWS Signature Version 4 for rest-json requests, as botocore's SigV4Auth computes it: signs host, x-amz-date,
-/// x-amz-security-token and content-type; the canonical URI is the (already encoded) path encoded once more; the
+/// AWS Signature Version 4 for rest-json and json requests, as botocore's SigV4Auth computes it: signs host, x-amz-date,
+/// x-amz-security-token, content-type and x-amz-target; the canonical URI is the (already encoded) path encoded once more; the
 /// canonical query is the encoded pairs sorted by key, then value.
 /// </summary>
 public static class SigV4Signer
@@ -48,6 +48,12 @@ public static class SigV4Signer
         if (request.Content?.Headers.ContentType is { } contentType)
         {
             headers["content-type"] = contentType.ToString();
+        }
+
+        // json-protocol services (EventBridge) name the operation in X-Amz-Target; botocore signs it.
+        if (request.Headers.TryGetValues("X-Amz-Target", out var targets))
+        {
+            headers["x-amz-target"] = string.Join(",", targets);
         }
 
         var signature = ComputeSignature(request.Method.Method, uri, headers, body, credentials, region, service, amzDate, out var signedHeaders);

@@ -21,6 +21,8 @@ public static class RunCommand
         var probes = new Option<string>("--health-probe-bind-address") { Description = "Address of /healthz and /readyz; 0 disables.", DefaultValueFactory = _ => ":8081" };
         var agentNamespaces = new Option<string>("--agent-namespaces") { Description = "Comma-separated namespaces whose DaemonSets and Pods are read.", DefaultValueFactory = _ => "amazon-guardduty" };
         var workers = new Option<int>("--max-concurrent-reconciles") { Description = "Reconciles run in parallel.", DefaultValueFactory = _ => 2 };
+        var confirmation = new Option<int>("--confirm-seconds") { Description = "Seconds a new unhealthy state must hold before a Warning event and a notification.", DefaultValueFactory = _ => 30 };
+        var eventBus = new Option<string?>("--notify-event-bus") { Description = "EventBridge bus (name or ARN) to put every coverage change on (needs events:PutEvents)." };
         var staleAfter = new Option<string>("--cluster-view-stale-after") { Description = "An informer not current for longer makes Ready Unknown (ClusterViewStale); 10s to 1h.", DefaultValueFactory = _ => "60s" };
         var remediation = new Option<bool>("--remediation") { Description = "Allow spec.remediation.mode Apply (needs the remediation RBAC)." };
         var allowedAwsEndpoints = new Option<string?>(AwsEndpointPolicy.Flag)
@@ -38,7 +40,7 @@ public static class RunCommand
         logFormat.AcceptOnlyFromAmong("text", "json");
 
         var command = new Command("run", "Run the operator: reconcile GuardDutyCoverage resources until stopped.");
-        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, staleAfter, remediation, readAgentLogs, allowedAwsEndpoints, allowedNotificationUrls, logLevel, logFormat })
+        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, staleAfter, confirmation, eventBus, remediation, readAgentLogs, allowedAwsEndpoints, allowedNotificationUrls, logLevel, logFormat })
         {
             command.Options.Add(option);
         }
@@ -65,6 +67,12 @@ public static class RunCommand
                 throw new CliException($"--max-concurrent-reconciles {concurrency} is outside 1..64");
             }
 
+            var confirmSeconds = parse.GetValue(confirmation);
+            if (confirmSeconds is < 0 or > 3600)
+            {
+                throw new CliException($"--confirm-seconds {confirmSeconds} is outside 0..3600");
+            }
+
             var staleAfterText = parse.GetValue(staleAfter)!;
             if (!TryParseDuration(staleAfterText, out var staleAfterValue) || staleAfterValue < TimeSpan.FromSeconds(10) || staleAfterValue > TimeSpan.FromHours(1))
             {
@@ -87,6 +95,8 @@ public static class RunCommand
                     RemediationEnabled = parse.GetValue(remediation),
                     ReadAgentLogs = parse.GetValue(readAgentLogs),
                     MaxConcurrentReconciles = concurrency,
+                    UnhealthyConfirmation = TimeSpan.FromSeconds(confirmSeconds),
+                    NotifyEventBus = parse.GetValue(eventBus) is { Length: > 0 } bus ? bus : null,
                     ClusterViewStaleAfter = staleAfterValue,
                     DefaultRegion = Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
                     AllowedAwsEndpoints = AllowList(parse.GetValue(allowedAwsEndpoints), AwsEndpointPolicy.Flag),

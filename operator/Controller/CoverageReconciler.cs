@@ -30,6 +30,8 @@ public sealed class CoverageReconciler(
     public const string ControllerName = "guarddutycoverage";
 
     private readonly ConcurrentDictionary<string, DiagnosisMemory> _memory = new(StringComparer.Ordinal);
+    private readonly TransitionGate _transitions = new(options.UnhealthyConfirmation);
+    private readonly ConcurrentDictionary<string, CoverageEventOrigin> _origins = new(StringComparer.Ordinal);
 
     /// <summary>Endpoint overrides every CR inherits (AWS_ENDPOINT_URL*), below the CR's own <c>spec.endpoints</c>.</summary>
     public AwsEndpointOverrides DefaultEndpoints { get; init; } = AwsEndpointOverrides.None;
@@ -43,6 +45,8 @@ public sealed class CoverageReconciler(
     /// <summary>Sends <c>spec.notify</c> notifications; null: notifications are not wired (e.g. one-shot tools).</summary>
     public Notifier? Notifier { get; init; }
 
+    /// <summary>Puts coverage changes on EventBridge (opt-in); null: not wired.</summary>
+    public EventBridgeNotifier? EventBridge { get; init; }
     /// <summary>
     /// The informers a target's diagnosis reads from that have not been current for longer than the threshold; null:
     /// the reader is not a cache (one-shot tools read the API directly).
@@ -88,7 +92,9 @@ public sealed class CoverageReconciler(
         var probeResults = await probes.RunAsync(name, target, objects, validation.Interval, cancellationToken).ConfigureAwait(false);
         var memory = _memory.GetOrAdd(name, DiagnosisMemory.None);
         var version = await serverVersion.GetAsync(cancellationToken).ConfigureAwait(false);
-        var report = DiagnosisEngine.Diagnose(SnapshotBuilder.Build(target, objects, probeResults, aws.Snapshot(name), version, memory, now));
+        var awsSnapshot = aws.Snapshot(name);
+        _origins[name] = new CoverageEventOrigin(awsSnapshot?.AccountId, awsSnapshot?.Region);
+        var report = DiagnosisEngine.Diagnose(SnapshotBuilder.Build(target, objects, probeResults, awsSnapshot, version, memory, now));
 
         _memory[name] = report.Local == Verdicts.Healthy
             ? memory.LocalHealthySince is null ? new DiagnosisMemory(now) : memory
@@ -129,25 +135,49 @@ public sealed class CoverageReconciler(
         if (result.Outcome == StatusPatchOutcome.Patched)
         {
             logger.LogInformation("GuardDutyCoverage {Name}: coverage {Coverage}, Ready {Ready} ({Reason})", name, status.Coverage ?? "-", Ready(status)?.Status, Ready(status)?.Reason);
-            await RecordTransitionsAsync(coverage, coverage.Status, status, cancellationToken).ConfigureAwait(false);
-            if (Notifier is not null
-                && await Notifier.NotifyAsync(coverage, coverage.Status, status, time.GetUtcNow(), cancellationToken).ConfigureAwait(false) is { } failure)
+        }
+
+        // Decided on every write, not only on changes: a state waiting for confirmation is announced on a later pass.
+        var decision = _transitions.Decide(name, coverage.Status, status, time.GetUtcNow());
+        await AnnounceAsync(coverage, status, decision, cancellationToken).ConfigureAwait(false);
+        if (decision.Ready)
+        {
+            var origin = _origins.GetValueOrDefault(name) ?? new CoverageEventOrigin(null, null);
+            foreach (var failure in new[]
+                     {
+                         Notifier is null ? null : await Notifier.NotifyAsync(coverage, coverage.Status, status, time.GetUtcNow(), cancellationToken, origin).ConfigureAwait(false),
+                         EventBridge is null ? null : await EventBridge.NotifyAsync(coverage, coverage.Status, status, origin, time.GetUtcNow(), cancellationToken).ConfigureAwait(false),
+                     })
             {
-                await events.WarningAsync(Regarding(coverage), "NotificationFailed", "Notify", failure, cancellationToken).ConfigureAwait(false);
+                if (failure is not null)
+                {
+                    await events.WarningAsync(Regarding(coverage), "NotificationFailed", "Notify", failure, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
-        return retryAfter is { } after ? ReconcileResult.RequeueAfter(after) : ReconcileResult.Done;
+        var next = (retryAfter, decision.RecheckAfter) switch
+        {
+            ({ } a, { } b) => a < b ? a : b,
+            ({ } a, null) => a,
+            (null, { } b) => b,
+            _ => (TimeSpan?)null,
+        };
+        return next is { } after ? ReconcileResult.RequeueAfter(after) : ReconcileResult.Done;
     }
 
-    /// <summary>Events only for changes a person should see: Ready flipping, a new finding, a spec that cannot work.</summary>
-    private async Task RecordTransitionsAsync(V1Alpha1GuardDutyCoverage coverage, GuardDutyCoverageStatus? before, GuardDutyCoverageStatus after, CancellationToken cancellationToken)
+    /// <summary>
+    /// Events only for changes a person should see (<see cref="TransitionGate"/>): Ready becoming healthy, a confirmed
+    /// unhealthy state, progress (Normal, never a Warning), a new finding, a spec that cannot work, an AWS identity
+    /// that cannot be used. Every Warning names the reason code.
+    /// </summary>
+    private async Task AnnounceAsync(V1Alpha1GuardDutyCoverage coverage, GuardDutyCoverageStatus after, TransitionDecision decision, CancellationToken cancellationToken)
     {
         var regarding = Regarding(coverage);
-        var was = Ready(before);
         var now = Ready(after)!;
-        if (was?.Status != now.Status || was.Reason != now.Reason)
+        if (decision.Ready)
         {
+            var reconciling = after.Conditions.Find(ConditionTypes.Reconciling)?.Status == ConditionStatus.True;
             if (now.Status == ConditionStatus.True)
             {
                 await events.NormalAsync(regarding, "CoverageHealthy", "Diagnose", now.Message, cancellationToken).ConfigureAwait(false);
@@ -156,9 +186,17 @@ public sealed class CoverageReconciler(
             {
                 await events.WarningAsync(regarding, now.Reason, "Validate", now.Message, cancellationToken).ConfigureAwait(false);
             }
+            else if (reconciling)
+            {
+                await events.NormalAsync(regarding, "CoverageReconciling", "Diagnose", $"{now.Reason}: {now.Message}", cancellationToken).ConfigureAwait(false);
+            }
             else if (now.Status == ConditionStatus.False)
             {
                 await events.WarningAsync(regarding, "CoverageUnhealthy", "Diagnose", $"{now.Reason}: {now.Message}", cancellationToken).ConfigureAwait(false);
+            }
+            else if (now.Reason is AwsAccessReasons.AwsCredentialsMissing or AwsAccessReasons.AwsAccessDenied)
+            {
+                await events.WarningAsync(regarding, now.Reason, "ReadAws", now.Message, cancellationToken).ConfigureAwait(false);
             }
             else if (now.Reason == ReasonCodes.ClusterViewStale)
             {
@@ -166,13 +204,9 @@ public sealed class CoverageReconciler(
             }
         }
 
-        var known = new HashSet<string>(before?.Findings?.Select(f => f.Reason) ?? [], StringComparer.Ordinal);
-        foreach (var finding in after.Findings ?? [])
+        foreach (var finding in decision.NewFindings)
         {
-            if (!known.Contains(finding.Reason) && finding.Severity != "Info")
-            {
-                await events.WarningAsync(regarding, finding.Reason, "Diagnose", finding.Message, cancellationToken).ConfigureAwait(false);
-            }
+            await events.WarningAsync(regarding, finding.Reason, "Diagnose", finding.Message, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -200,6 +234,9 @@ public sealed class CoverageReconciler(
         probes.Forget(name);
         metrics.Forget(name);
         Notifier?.Forget(name);
+        _transitions.Forget(name);
+        EventBridge?.Forget(name);
+        _origins.TryRemove(name, out _);
         _memory.TryRemove(name, out _);
     }
 

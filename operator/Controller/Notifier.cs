@@ -1,38 +1,17 @@
-using System.Net.Http.Json;
+using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json.Serialization;
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Runtime;
 
 namespace GuardDutyCoverage.Controller;
 
-/// <summary>What a notification webhook receives when a GuardDutyCoverage's verdict changes.</summary>
-/// <param name="Text">One line for people (chat webhooks such as Slack's show it).</param>
-public sealed record CoverageNotification(
-    string Text,
-    string Name,
-    string ClusterName,
-    string? Coverage,
-    string? PreviousCoverage,
-    string? Ready,
-    string? Reason,
-    string? Message,
-    IReadOnlyList<NotifiedFinding> Findings,
-    DateTimeOffset Time);
-
-public sealed record NotifiedFinding(string Reason, string Severity, string Message);
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, Converters = [typeof(Rfc3339TimeConverter)])]
-[JsonSerializable(typeof(CoverageNotification))]
-public sealed partial class NotificationJsonContext : JsonSerializerContext;
-
 /// <summary>
 /// <c>spec.notify.webhookSecretRef</c>: POSTs a JSON notification to the URL stored in a Secret of the operator's own
-/// namespace when the coverage verdict or Ready changes. Reading that Secret is opt-in RBAC (by name only).
+/// namespace when the coverage verdict or Ready changes. Reading that Secret is opt-in RBAC (by name only). The body is
+/// GuardDuty's EventBridge event shape (<see cref="GuardDutyEventBuilder"/>).
 /// </summary>
 public sealed class Notifier(KubeApiClient client, NotificationTransport transport, string? operatorNamespace)
 {
-
     /// <summary>The last verdict notified per CR, so Healthy → Unknown → Healthy (GuardDuty briefly unreadable) stays quiet.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _notified = new(StringComparer.Ordinal);
 
@@ -42,11 +21,11 @@ public sealed class Notifier(KubeApiClient client, NotificationTransport transpo
     /// Sends when the coverage verdict changes to Healthy or Unhealthy (Unknown is not news: it means "cannot tell yet");
     /// returns why sending failed, or null.
     /// </summary>
-    public async Task<string?> NotifyAsync(V1Alpha1GuardDutyCoverage coverage, GuardDutyCoverageStatus? before, GuardDutyCoverageStatus after, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<string?> NotifyAsync(
+        V1Alpha1GuardDutyCoverage coverage, GuardDutyCoverageStatus? before, GuardDutyCoverageStatus after, DateTimeOffset now, CancellationToken cancellationToken, CoverageEventOrigin? origin = null)
     {
         var reference = coverage.Spec.Notify?.WebhookSecretRef;
         var name = coverage.Metadata.Name;
-        var ready = after.Conditions.Find(ConditionTypes.Ready);
         var previous = _notified.TryGetValue(name, out var notified) ? notified : before?.Coverage;
         if (reference is null || after.Coverage is not ("Healthy" or "Unhealthy") || after.Coverage == previous)
         {
@@ -81,19 +60,10 @@ public sealed class Notifier(KubeApiClient client, NotificationTransport transpo
             return $"the URL in Secret {operatorNamespace}/{reference.Name} key \"{reference.Key}\" {problem}";
         }
 
-        var notification = new CoverageNotification(
-            $"GuardDutyCoverage {coverage.Metadata.Name} (cluster {coverage.Spec.ClusterName}): coverage {after.Coverage ?? "Unknown"}" +
-            (ready is null ? "" : $", Ready {ready.Status} ({ready.Reason}): {ready.Message}"),
-            coverage.Metadata.Name,
-            coverage.Spec.ClusterName,
-            after.Coverage,
-            previous,
-            ready?.Status,
-            ready?.Reason,
-            ready?.Message,
-            [.. (after.Findings ?? []).Select(f => new NotifiedFinding(f.Reason, f.Severity, f.Message))],
-            Rfc3339TimeConverter.Truncate(now));
-        var failure = await transport.PostAsync(uri, JsonContent.Create(notification, NotificationJsonContext.Default.CoverageNotification), cancellationToken).ConfigureAwait(false);
+        var notification = GuardDutyEventBuilder.Build(coverage, previous, after, origin ?? new CoverageEventOrigin(null, null), Guid.NewGuid().ToString(), now)!;
+        using var content = new ByteArrayContent(GuardDutyEventBuilder.WebhookBody(notification));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        var failure = await transport.PostAsync(uri, content, cancellationToken).ConfigureAwait(false);
         if (failure is not null)
         {
             return $"{failure} (URL from Secret {operatorNamespace}/{reference.Name} key \"{reference.Key}\")";

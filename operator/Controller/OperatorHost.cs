@@ -43,6 +43,9 @@ public sealed record RunSettings
 
     /// <summary>Poller tuning (tests make jitter deterministic).</summary>
     public CoveragePollerOptions? Poller { get; init; }
+
+    /// <summary>EventBridge clients per Region; null: from <see cref="AwsClients"/>' own factory (the real one only).</summary>
+    public Func<string, IEventBridgeClient>? EventBridgeClients { get; init; }
 }
 
 /// <summary>
@@ -83,11 +86,16 @@ public static class OperatorHost
         using var awsHttp = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
         using var notifyTransport = new NotificationTransport(settings.Operator.AllowedNotificationUrls);
         using var ownAwsClients = settings.AwsClients is null ? new AwsClientFactory(awsHttp, AwsCredentialsSource.DefaultChain(), new AwsClientOptions()) : null;
+        var coverageMetrics = new CoverageMetrics(manager.Metrics);
         var poller = new CoveragePoller(
             settings.AwsClients ?? ownAwsClients!,
             settings.AwsRegions ?? AwsRegionResolver.FromProcess(awsHttp),
             manager.Time,
-            settings.Poller);
+            settings.Poller)
+        {
+            Logger = loggerFactory.CreateLogger<CoveragePoller>(),
+            Failures = coverageMetrics.AwsError,
+        };
 
         var view = ClusterView.Register(manager, settings.Operator.AgentNamespaces);
         var reconciler = new CoverageReconciler(
@@ -99,12 +107,15 @@ public static class OperatorHost
             manager.StatusPatcher,
             manager.CreateEventRecorder(Name),
             new Remediator(manager.Client),
-            new CoverageMetrics(manager.Metrics),
+            coverageMetrics,
             settings.Operator,
             manager.Time,
             loggerFactory.CreateLogger<CoverageReconciler>())
         {
             DefaultEndpoints = settings.AwsEndpoints,
+            EventBridge = (settings.EventBridgeClients ?? (ownAwsClients is null ? null : (Func<string, IEventBridgeClient>)(region => ownAwsClients.EventBridge(region, settings.AwsEndpoints.Events)))) is { } eventBridge
+                ? new EventBridgeNotifier(eventBridge, settings.Operator.NotifyEventBus, settings.Operator.DefaultRegion)
+                : null,
             Notifier = new Notifier(manager.Client, notifyTransport, settings.OperatorNamespace),
             StaleView = target => manager.InformerMonitor.Stale(view.DependenciesOf(target.AgentNamespace)),
             AgentLogs = settings.Operator.ReadAgentLogs ? new AgentLogReader(manager.Client, loggerFactory.CreateLogger<AgentLogReader>()) : null,

@@ -20,6 +20,15 @@ public sealed record OperatorOptions
     public string? DefaultRegion { get; init; }
 
     /// <summary>
+    /// How long a newly unhealthy state must hold before a Warning event and a notification go out (roll-outs and
+    /// node churn pass within it); causes that cannot pass by themselves are announced at once.
+    /// </summary>
+    public TimeSpan UnhealthyConfirmation { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>EventBridge bus for every CR's coverage changes (a CR's <c>spec.notify.eventBusName</c> wins); null: off.</summary>
+    public string? NotifyEventBus { get; init; }
+
+    /// <summary>
     /// Origins a GuardDutyCoverage's <c>spec.endpoints</c> may name beyond the AWS services' own HTTPS host names
     /// (<c>--allowed-aws-endpoints</c>): the operator's credentials go wherever an endpoint points.
     /// </summary>

@@ -33,6 +33,7 @@ public static class StatusComposer
 
         desired.AddRange(report.Checks.Select(c => new DesiredCondition(c.Type, c.Status, c.Reason, c.Message)));
 
+        var findings = report.ToStatusFindings();
         return new GuardDutyCoverageStatus
         {
             ObservedGeneration = generation,
@@ -42,8 +43,9 @@ public static class StatusComposer
             CrossCheck = report.CrossCheck,
             Agent = report.ToAgentStatus(),
             Nodes = report.ToNodesStatus(),
-            Findings = report.ToStatusFindings(),
+            Findings = findings,
             Conditions = ConditionSet.Build(previous?.Conditions, desired, generation, now),
+            Summary = StatusSummary.Compose(readiness.Reason, readiness.Message, findings),
         };
     }
 
@@ -70,6 +72,7 @@ public static class StatusComposer
         {
             ObservedGeneration = generation,
             Conditions = [.. conditions, .. checks],
+            Summary = StatusSummary.Compose(InvalidSpecReason, problems.Count > 0 ? problems[0] : message, Math.Max(0, problems.Count - 1)),
         };
     }
 

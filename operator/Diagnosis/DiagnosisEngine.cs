@@ -255,7 +255,7 @@ public static class DiagnosisEngine
 
         if (check.Type == CheckTypes.GuardDutyCovered)
         {
-            return GuardDutyOutcome(relevant, guardDuty);
+            return GuardDutyOutcome(relevant, guardDuty, context.Snapshot.Aws?.Coverage);
         }
 
         var errors = relevant.Where(f => f.Entry.Severity == Severity.Error).ToList();
@@ -283,7 +283,7 @@ public static class DiagnosisEngine
             : new CheckOutcome(check.Type, ConditionStatus.True, check.HealthyReason, "No problem found.");
     }
 
-    private static CheckOutcome GuardDutyOutcome(List<MergedFinding> relevant, GuardDutyVerdict guardDuty)
+    private static CheckOutcome GuardDutyOutcome(List<MergedFinding> relevant, GuardDutyVerdict guardDuty, Aws.AwsObservation<Aws.Model.CoverageResource>? read)
     {
         var type = CheckTypes.GuardDutyCovered;
         switch (guardDuty.CoverageStatus)
@@ -306,7 +306,9 @@ public static class DiagnosisEngine
             case GuardDutyVerdicts.NotChecked:
                 return new CheckOutcome(type, ConditionStatus.Unknown, "NotChecked", guardDuty.Reason ?? "GuardDuty is not checked.");
             default:
-                return new CheckOutcome(type, ConditionStatus.Unknown, "GuardDutyUnknown", guardDuty.Reason ?? "GuardDuty could not be read.");
+                return read is { Succeeded: false } && AwsAccessReasons.For(read.FailureKind) is { } access
+                    ? new CheckOutcome(type, ConditionStatus.Unknown, access, guardDuty.Reason ?? read.Error ?? "GuardDuty could not be read.")
+                    : new CheckOutcome(type, ConditionStatus.Unknown, "GuardDutyUnknown", guardDuty.Reason ?? "GuardDuty could not be read.");
         }
     }
 
@@ -339,6 +341,12 @@ public static class DiagnosisEngine
                 Reason = "CoverageHealthy",
                 Message = HealthyMessage(context, guardDuty),
             };
+        }
+
+        if (coverage == Verdicts.Unknown && !progressing && local != Verdicts.Unknown && AwsAccessReasons.First(context.Snapshot.Aws) is { } access)
+        {
+            // The operator's own AWS identity is the problem: say so, with the fix, instead of "cannot be decided".
+            return new Readiness { Ready = ConditionStatus.Unknown, Reason = access.Reason, Message = access.Message };
         }
 
         if (coverage == Verdicts.Unknown && !progressing)

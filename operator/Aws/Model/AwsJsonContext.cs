@@ -17,4 +17,6 @@ namespace GuardDutyCoverage.Aws.Model;
 [JsonSerializable(typeof(DescribeAddonVersionsResponse))]
 [JsonSerializable(typeof(UpdateAddonRequest))]
 [JsonSerializable(typeof(UpdateAddonResponse))]
+[JsonSerializable(typeof(PutEventsRequest))]
+[JsonSerializable(typeof(PutEventsResponse))]
 public sealed partial class AwsJsonContext : JsonSerializerContext;

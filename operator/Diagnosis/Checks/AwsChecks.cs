@@ -178,7 +178,7 @@ internal static class AwsChecks
 
         if (!observation.Succeeded)
         {
-            context.Note(CheckTypes.EksAddonHealthy, ConditionStatus.Unknown, "ReadFailed", observation.Error ?? "EKS DescribeAddon could not be read.");
+            context.Note(CheckTypes.EksAddonHealthy, ConditionStatus.Unknown, AwsAccessReasons.For(observation.FailureKind) ?? "ReadFailed", observation.Error ?? "EKS DescribeAddon could not be read.");
             return;
         }
 
@@ -307,8 +307,9 @@ internal static class AwsChecks
         }
         else
         {
-            var errors = new[] { aws?.VpcDns?.Error, aws?.GuardDutyDataEndpoints?.Error }.Where(e => e is not null);
-            context.Note(CheckTypes.NetworkReady, ConditionStatus.Unknown, "ReadFailed", string.Join(" ", errors));
+            var errors = new[] { aws?.VpcDns?.Error, aws?.GuardDutyDataEndpoints?.Error }.Where(e => e is not null).Distinct();
+            var access = AwsAccessReasons.For(aws?.VpcDns?.FailureKind ?? AwsFailureKind.Other) ?? AwsAccessReasons.For(aws?.GuardDutyDataEndpoints?.FailureKind ?? AwsFailureKind.Other);
+            context.Note(CheckTypes.NetworkReady, ConditionStatus.Unknown, access ?? "ReadFailed", string.Join(" ", errors));
         }
     }
 

@@ -123,7 +123,9 @@ public sealed class CoveragePollerTests
         Assert.True(stale.Stale);
         Assert.Equal("HEALTHY", stale.Value!.CoverageStatus);
         Assert.Equal(first.CheckedAt, stale.CheckedAt);
-        Assert.Equal("GuardDuty ListCoverage: AccessDeniedException: User x is not authorized", stale.Error);
+        // A denial is one sentence with the action and the fix (AWS's own text names no role here).
+        Assert.Equal("AWS denied guardduty:ListCoverage to the operator's IAM role: allow guardduty:ListCoverage in that role's policy (the full policy is in docs/aws-access.md).", stale.Error);
+        Assert.Equal(AwsFailureKind.AccessDenied, stale.FailureKind);
 
         aws.PutCoverage(Region, aws.EksCoverage(Detector, "prod-1", "UNHEALTHY", issue: "EKS Runtime Monitoring enablement resource provisioning in progress"));
         clock.Advance(TimeSpan.FromMinutes(5));

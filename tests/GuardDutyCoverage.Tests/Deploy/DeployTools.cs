@@ -22,6 +22,9 @@ public static class DeployTools
 
     public static string? Make { get; } = OnPath("make");
 
+    /// <summary>promtool (Debian's prometheus package; <c>hack/install-tools.sh promtool</c>): <c>$PROMTOOL</c>, else PATH.</summary>
+    public static string? Promtool { get; } = FromEnvironment("PROMTOOL") ?? OnPath("promtool");
+
     /// <summary>Lua interpreters present: Argo CD runs health checks in gopher-lua (Lua 5.1), so 5.1 matters most.</summary>
     public static IReadOnlyList<string> LuaInterpreters { get; } =
         new[] { "lua5.1", "lua5.4" }.Select(OnPath).OfType<string>().ToArray();
@@ -112,6 +115,12 @@ public sealed class HelmFactAttribute : FactAttribute
 public sealed class HelmTheoryAttribute : TheoryAttribute
 {
     public HelmTheoryAttribute() => Skip = DeployTools.SkipReason("helm", DeployTools.Helm, "hack/install-tools.sh helm");
+}
+
+/// <summary>A test that needs promtool.</summary>
+public sealed class PromtoolFactAttribute : FactAttribute
+{
+    public PromtoolFactAttribute() => Skip = DeployTools.SkipReason("promtool", DeployTools.Promtool, "hack/install-tools.sh promtool");
 }
 
 /// <summary>A test that needs kubectl (its built-in kustomize).</summary>

@@ -30,11 +30,16 @@ public sealed partial class DocsTests
             .Select(b => JsonNode.Parse(b.Body)!)
             .ToArray();
         var permissionPolicies = policies.Where(p => Statements(p).All(s => s["Principal"] is null)).ToArray();
-        // One read-only policy: the operator never writes to AWS (the add-on OVERWRITE fix is reported, not applied).
-        var permissionPolicy = Assert.Single(permissionPolicies);
+        // One read-only policy: the operator never writes to AWS (the add-on OVERWRITE fix is reported, not applied),
+        // except, opt-in, events:PutEvents on the one bus notifications go to.
+        var notifications = Assert.Single(permissionPolicies, p => Actions(p).Contains("events:PutEvents"));
+        Assert.Equal(["events:PutEvents"], Actions(notifications));
+        Assert.All(Statements(notifications), s => Assert.Matches(@"^arn:aws:events:[a-z0-9-]+:\d{12}:event-bus/[\w.-]+$", s["Resource"]!.GetValue<string>()));
+        var permissionPolicy = Assert.Single(permissionPolicies, p => p != notifications);
         Assert.Equal(RequiredReadActions.Order(StringComparer.Ordinal), Actions(permissionPolicy).Order(StringComparer.Ordinal));
         Assert.All(policies.SelectMany(Statements), s => Assert.Equal("Allow", s["Effect"]!.GetValue<string>()));
         Assert.All(permissionPolicies.SelectMany(Statements).SelectMany(s => Strings(s["Action"])), a => Assert.DoesNotContain('*', a));
+        Assert.DoesNotContain("events:PutEvents", Actions(permissionPolicy));
 
         var trust = policies.Except(permissionPolicies).ToArray();
         Assert.Equal(2, trust.Length);
@@ -47,6 +52,7 @@ public sealed partial class DocsTests
     [Theory]
     [InlineData("guardduty", "guardduty-2017-11-28.service-2.json")]
     [InlineData("eks", "eks-2017-11-01.service-2.json")]
+    [InlineData("events", "events-2015-10-07.service-2.json")]
     public void PolicyActionsAreOperationsOfTheServiceModels(string prefix, string model)
     {
         using var document = JsonDocument.Parse(File.ReadAllText(RepoPaths.TestData("aws-models", model)));

@@ -324,13 +324,17 @@ public sealed class HelmChartTests
         var rules = (await Chart.RenderAsync("--set", "metrics.prometheusRule.enabled=true"))
             .Single("PrometheusRule")["spec"]!["groups"]![0]!["rules"]!.AsArray();
         Assert.Equal(
-            ["GuardDutyCoverageUnhealthy", "GuardDutyCoverageStalled", "GuardDutyCoverageReconcileErrors", "GuardDutyCoverageOperatorDown", "GuardDutyCoverageClusterViewStale"],
+            [
+                "GuardDutyCoverageUnhealthy", "GuardDutyCoverageStalled", "GuardDutyCoverageUnknown", "GuardDutyCoverageGuardDutyDataStale",
+                "GuardDutyCoverageAgentMissing", "GuardDutyCoverageBelowThreshold", "GuardDutyCoverageRelistStorm",
+                "GuardDutyCoverageReconcileErrors", "GuardDutyCoverageOperatorDown", "GuardDutyCoverageClusterViewStale",
+            ],
             rules.Select(r => r!["alert"]!.GetValue<string>()));
         Assert.All(rules, r => Assert.Contains(
             $"namespace=\"{Chart.Namespace}\", job=\"guardduty-coverage-operator-metrics\"", r!["expr"]!.GetValue<string>(), StringComparison.Ordinal));
         Assert.Contains("guardduty_coverage_state", rules[0]!["expr"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("type=\"Stalled\", status=\"True\"", rules[1]!["expr"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains("informer_last_sync_age_seconds", rules[4]!["expr"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("informer_last_sync_age_seconds", rules[9]!["expr"]!.GetValue<string>(), StringComparison.Ordinal);
         // Prometheus, not Helm, expands these.
         Assert.Contains("{{ $labels.cluster_name }}", rules[0]!["annotations"]!["summary"]!.GetValue<string>(), StringComparison.Ordinal);
     }

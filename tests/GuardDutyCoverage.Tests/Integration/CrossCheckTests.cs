@@ -124,7 +124,7 @@ public sealed class CrossCheckTests
         var stale = await it.WaitForStatusAsync(s => s.GuardDuty?.Stale == true, what: "GuardDuty marked stale");
         Assert.Equal("HEALTHY", stale.GuardDuty!.CoverageStatus);
         Assert.Equal(healthy.GuardDuty!.CheckedAt, stale.GuardDuty.CheckedAt);
-        Assert.Contains("AccessDeniedException", stale.GuardDuty.Reason);
+        Assert.Contains("AWS denied guardduty:ListCoverage", stale.GuardDuty.Reason);
 
         // Local checks still run on watch events while GuardDuty cannot be read.
         CrashLoopOnePod(it);
@@ -137,13 +137,19 @@ public sealed class CrossCheckTests
     {
         await using var it = await OperatorUnderTest.StartAsync(
             time: Clock(),
-            seedAws: aws => aws.Fail("ListCoverage", new GuardDutyCoverage.Aws.AwsConfigurationException("no AWS credentials found: set up IRSA or EKS Pod Identity"), times: 100));
+            seedAws: aws => aws.Fail("ListCoverage", new GuardDutyCoverage.Aws.AwsConfigurationException(
+                GuardDutyCoverage.Aws.AwsFailures.CredentialsMissingMessage, new Amazon.Runtime.AmazonClientException("Exception 1 of 4: ..."), GuardDutyCoverage.Aws.AwsFailureKind.CredentialsMissing), times: 100));
         it.ApplyCoverage();
         var status = await it.WaitForStatusAsync(s => s.GuardDuty?.CoverageStatus == "Unknown", what: "GuardDuty Unknown");
         Assert.Contains("credentials", status.GuardDuty!.Reason);
         Assert.Equal("Healthy", status.Local);
         Assert.Equal("Unknown", status.Coverage);
-        Assert.NotEqual(ConditionStatus.True, status.Conditions.Find(ConditionTypes.Ready)!.Status);
+        var ready = status.Conditions.Find(ConditionTypes.Ready)!;
+        Assert.Equal(ConditionStatus.Unknown, ready.Status);
+        Assert.Equal(AwsAccessReasons.AwsCredentialsMissing, ready.Reason);
+        Assert.Equal(GuardDutyCoverage.Aws.AwsFailures.CredentialsMissingMessage, ready.Message);
+        Assert.Equal(AwsAccessReasons.AwsCredentialsMissing, status.Conditions.Find(CheckTypes.GuardDutyCovered)!.Reason);
+        Assert.All(status.Conditions!, c => Assert.DoesNotContain("Exception 1 of", c.Message, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -11,7 +11,10 @@ using Microsoft.Extensions.Logging;
 
 namespace GuardDutyCoverage.Tests.Integration;
 
-/// <summary><c>spec.notify.webhookSecretRef</c>: a POST on every verdict change, the URL from a Secret in the operator's namespace.</summary>
+/// <summary>
+/// <c>spec.notify.webhookSecretRef</c>: a POST on every verdict change, the URL from a Secret in the operator's
+/// namespace; the receiver parses the body as GuardDuty's Runtime Protection event.
+/// </summary>
 public sealed class NotificationTests
 {
     private sealed class Receiver : IAsyncDisposable
@@ -56,7 +59,7 @@ public sealed class NotificationTests
     {
         await using var receiver = await Receiver.StartAsync();
         // The receiver is plain HTTP on loopback: allowed only because the operator's configuration says so.
-        await using var it = await OperatorUnderTest.StartAsync(options: new OperatorOptions { AllowedNotificationUrls = OriginAllowList.Parse("http://127.0.0.1", NotificationTransport.Flag) });
+        await using var it = await OperatorUnderTest.StartAsync(options: OperatorUnderTest.IntegrationDefaults with { AllowedNotificationUrls = OriginAllowList.Parse("http://127.0.0.1", NotificationTransport.Flag) });
         it.Sandbox.Cluster.LoadYaml($"""
             apiVersion: v1
             kind: Namespace
@@ -69,17 +72,31 @@ public sealed class NotificationTests
             """);
         it.ApplyCoverage(spec: s => s["notify"] = new JsonObject { ["webhookSecretRef"] = new JsonObject { ["name"] = "coverage-webhook" } });
 
+        // GuardDuty's own Runtime Protection event shape, with the operator's source and its extension.
         var first = await receiver.NextAsync();
-        Assert.Equal("Healthy", first["coverage"]!.GetValue<string>());
-        Assert.Equal("True", first["ready"]!.GetValue<string>());
-        Assert.Equal(OperatorUnderTest.ClusterName, first["clusterName"]!.GetValue<string>());
+        Assert.Equal("0", first["version"]!.GetValue<string>());
+        Assert.True(Guid.TryParse(first["id"]!.GetValue<string>(), out _));
+        Assert.Equal(GuardDutyEventBuilder.HealthyDetailType, first["detail-type"]!.GetValue<string>());
+        Assert.Equal("guardduty-coverage-operator", first["source"]!.GetValue<string>());
+        var detail = first["detail"]!;
+        Assert.Equal("1.0", detail["schemaVersion"]!.GetValue<string>());
+        Assert.Equal("HEALTHY", detail["currentStatus"]!.GetValue<string>());
+        Assert.Equal("EKS", detail["resourceDetails"]!["resourceType"]!.GetValue<string>());
+        Assert.Equal(OperatorUnderTest.ClusterName, detail["resourceDetails"]!["eksClusterDetails"]!["clusterName"]!.GetValue<string>());
+        Assert.Equal("CoverageHealthy", detail["coverageOperator"]!["reasonCode"]!.GetValue<string>());
         Assert.Contains("coverage Healthy", first["text"]!.GetValue<string>());
 
         it.Sandbox.Cluster.Delete("scheduling.k8s.io/v1", "PriorityClass", null, "aws-guardduty-agent.priorityclass");
         var second = await receiver.NextAsync();
-        Assert.Equal("Unhealthy", second["coverage"]!.GetValue<string>());
-        Assert.Equal("Healthy", second["previousCoverage"]!.GetValue<string>());
-        Assert.Equal(ReasonCodes.PriorityClassMissing, second["findings"]![0]!["reason"]!.GetValue<string>());
+        Assert.Equal(GuardDutyEventBuilder.UnhealthyDetailType, second["detail-type"]!.GetValue<string>());
+        var unhealthy = second["detail"]!;
+        Assert.Equal("UNHEALTHY", unhealthy["currentStatus"]!.GetValue<string>());
+        Assert.Equal("HEALTHY", unhealthy["previousStatus"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(unhealthy["issue"]!.GetValue<string>()));
+        Assert.Equal(ReasonCodes.PriorityClassMissing, unhealthy["coverageOperator"]!["reasonCode"]!.GetValue<string>());
+        var finding = unhealthy["coverageOperator"]!["findings"]![0]!;
+        Assert.Equal(ReasonCodes.PriorityClassMissing, finding["reason"]!.GetValue<string>());
+        Assert.NotEmpty(finding["steps"]!.AsArray());
     }
 
     [Fact]

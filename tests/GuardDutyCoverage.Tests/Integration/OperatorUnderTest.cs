@@ -57,6 +57,12 @@ public sealed class OperatorUnderTest : IAsyncDisposable
     public string KubeconfigPath => Path.Combine(_directory, "kubeconfig");
 
     /// <summary>Starts the sandbox with the CRD and <paramref name="seedFiles"/> (YAML under tests/scenarios), the AWS fake, and the operator.</summary>
+    /// <summary>
+    /// The operator's defaults, except that unhealthy states are announced without the confirmation window: these tests
+    /// assert on the diagnosis, in real time; the window is tested on a fake clock (TransitionTests).
+    /// </summary>
+    public static readonly OperatorOptions IntegrationDefaults = new() { UnhealthyConfirmation = TimeSpan.Zero };
+
     public static async Task<OperatorUnderTest> StartAsync(
         IEnumerable<string>? seedFiles = null,
         OperatorOptions? options = null,
@@ -86,7 +92,7 @@ public sealed class OperatorUnderTest : IAsyncDisposable
         sandbox.WriteKubeconfig(self.KubeconfigPath);
         if (startOperator)
         {
-            self.Start(options ?? new OperatorOptions());
+            self.Start(options ?? IntegrationDefaults);
         }
 
         return self;
@@ -140,7 +146,7 @@ public sealed class OperatorUnderTest : IAsyncDisposable
     /// <summary>Starts with leader election in <paramref name="leaseNamespace"/>; the task completes with the exit code.</summary>
     public Task<int> StartWithLeaderElection(string leaseNamespace)
     {
-        Start(new OperatorOptions(), leaseNamespace);
+        Start(IntegrationDefaults, leaseNamespace);
         return _run!;
     }
 

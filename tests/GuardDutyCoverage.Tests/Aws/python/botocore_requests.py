@@ -3,6 +3,8 @@
 stdin: {"mode": "serialize", "region": ..., "cases": [{"service": "guardduty", "operation": "ListCoverage", "params": {...}}]}
    or: {"mode": "sign", "cases": [{"method", "url", "headers": {...}, "body": "...", "service", "region",
          "accessKey", "secretKey", "token", "time": "YYYYMMDDTHHMMSSZ"}]}
+   or: {"mode": "validate", "cases": [{"service", "operation", "body": "..."}]}: botocore reads a json-protocol body
+       we sent as that operation's input and validates it against the model (its ParamValidator).
 stdout: a JSON list, one result per case.
 """
 import datetime
@@ -47,7 +49,8 @@ def serialize(doc):
             if isinstance(body, bytes):
                 body = body.decode("utf-8")
             captured.update(method=request.method, path=parts.path, query=parts.query,
-                            body=body or "", contentType=_text(request.headers.get("Content-Type")))
+                            body=body or "", contentType=_text(request.headers.get("Content-Type")),
+                            target=_text(request.headers.get("X-Amz-Target")))
             raw = _Raw(json.dumps(case.get("response", {})).encode())
             return AWSResponse(request.url, 200, {"x-amzn-requestid": "r"}, raw)
 
@@ -71,9 +74,23 @@ def sign(doc):
     return results
 
 
+def validate(doc):
+    from botocore.validate import ParamValidator
+    session = botocore.session.get_session()
+    results = []
+    for case in doc["cases"]:
+        model = session.get_service_model(case["service"])
+        operation = model.operation_model(case["operation"])
+        params = json.loads(case["body"])
+        report = ParamValidator().validate(params, operation.input_shape)
+        results.append({"errors": report.generate_report() if report.has_errors() else ""})
+    return results
+
+
 def main():
     doc = json.load(sys.stdin)
-    result = serialize(doc) if doc["mode"] == "serialize" else sign(doc)
+    modes = {"serialize": serialize, "sign": sign, "validate": validate}
+    result = modes[doc["mode"]](doc)
     json.dump(result, sys.stdout)
 
 
