@@ -110,6 +110,7 @@ public sealed record NodesStatus
     public int? NotCoverable { get; init; }
 
     [Description("withAgent/eligible, for the Nodes column.")]
+    [StringLength(SchemaLimits.Word)]
     public string? Summary { get; init; }
 }
 

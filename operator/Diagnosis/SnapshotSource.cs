@@ -16,8 +16,8 @@ public sealed record SnapshotLoadResult(ClusterSnapshot? Snapshot, DiagnosisOpti
 }
 
 /// <summary>
-/// Where <c>diagnose</c> gets its snapshot: a support bundle (<see cref="BundleSnapshotSource"/>) or, once the
-/// runtime wires it, a live cluster (<c>--kubeconfig</c>/<c>--context</c>) through the same engine.
+/// Where <c>diagnose</c> gets its snapshot: a support bundle (<see cref="BundleSnapshotSource"/>) or a live cluster
+/// (<c>--kubeconfig</c>/<c>--context</c>, the controller's reads), both diagnosed by the same engine.
 /// </summary>
 public interface ISnapshotSource
 {

@@ -35,7 +35,7 @@ public sealed class CrdGeneratorTests
         var normal = columns.Where(c => c!["priority"] is null).Select(c => c!["name"]!.GetValue<string>());
         var wide = columns.Where(c => c!["priority"] is not null).Select(c => c!["name"]!.GetValue<string>());
         Assert.Equal(["Cluster", "Ready", "Reason", "Local", "GuardDuty", "Agents", "Age"], normal);
-        Assert.Equal(["Message", "Last Check"], wide);
+        Assert.Equal(["Message", "Last Check", "Nodes"], wide);
     }
 
     [Fact]

@@ -52,9 +52,14 @@ public sealed class HelmChartTests
         var reads = permissions.Where(p => Rbac.ReadVerbs.Contains(p.Verb)).Select(p => $"{p.Scope} {p.ApiGroup}/{p.Resource}").Distinct().Order(StringComparer.Ordinal);
         Assert.Equal(
         [
+            "amazon-guardduty /limitranges",
             "amazon-guardduty /pods",
+            "amazon-guardduty /resourcequotas",
             "amazon-guardduty apps/daemonsets",
+            "amazon-guardduty events.k8s.io/events",
+            "amazon-guardduty networking.k8s.io/networkpolicies",
             "cluster /namespaces",
+            "cluster /nodes",
             "cluster admissionregistration.k8s.io/mutatingwebhookconfigurations",
             "cluster admissionregistration.k8s.io/validatingwebhookconfigurations",
             "cluster coverage.guardduty.io/guarddutycoverages",

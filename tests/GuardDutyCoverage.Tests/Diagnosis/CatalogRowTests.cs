@@ -18,7 +18,7 @@ public sealed class CatalogRowTests
     private const string Conflict = "Conflicts found when trying to apply. Will not continue due to resolve conflicts mode. Conflicts: DaemonSet.apps aws-guardduty-agent - .spec.template.spec.containers[name=\"aws-guardduty-agent\"].image";
 
     /// <summary>Each case breaks a healthy cluster so that exactly the named source sees the named cause.</summary>
-    private static readonly Dictionary<(string Reason, FindingSource Source), Action<SnapshotBuilder>> Cases = new()
+    internal static readonly Dictionary<(string Reason, FindingSource Source), Action<SnapshotBuilder>> Cases = new()
     {
         [(ReasonCodes.AddonIncompatibleClusterVersion, FindingSource.Local)] = b =>
         {
