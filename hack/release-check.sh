@@ -68,7 +68,7 @@ log "install.yaml: Deployment runs $installer_image"
 [[ -x $helm ]] || fail "helm not found at $helm: hack/install-tools.sh helm"
 chart_yaml="$(tar -xOzf "$package" "$chart_name/Chart.yaml")"
 grep -qx "version: $version" <<<"$chart_yaml" || fail "the packaged chart's version is not $version"
-grep -qx "appVersion: \"$version\"" <<<"$chart_yaml" || fail "the packaged chart's appVersion is not $version"
+grep -Eqx "appVersion: \"?${version//./\\.}\"?" <<<"$chart_yaml" || fail "the packaged chart's appVersion is not $version"
 for values in "" "$repo_root/charts/$chart_name/ci/all-features-values.yaml"; do
   args=(--namespace guardduty-coverage-system)
   [[ -n $values ]] && args+=(-f "$values")
