@@ -14,10 +14,10 @@ public static class Chart
 
     /// <summary>
     /// What helm renders, lints and installs: the chart directory, or the packaged chart named by GDC_CHART_PACKAGE
-    /// (the .tgz `make release` writes), so that CI runs every chart check on the released package too.
+    /// (the .tgz `make release` writes; a relative path is from the repository root), so that CI runs every chart check on the released package too.
     /// </summary>
     public static string Source =>
-        Environment.GetEnvironmentVariable("GDC_CHART_PACKAGE") is { Length: > 0 } package ? Path.GetFullPath(package) : Dir;
+        Environment.GetEnvironmentVariable("GDC_CHART_PACKAGE") is { Length: > 0 } package ? Path.GetFullPath(package, RepoPaths.Root) : Dir;
 
     public static string Helm => DeployTools.Require("helm", DeployTools.Helm, "hack/install-tools.sh helm");
 
