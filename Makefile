@@ -128,7 +128,7 @@ undeploy: ## Remove the operator and the CRD (and with it every GuardDutyCoverag
 ##@ Tools
 
 .PHONY: tools
-tools: ## Install helm (into .tools/), lua5.1/lua5.4, clang, zlib1g-dev, the arm64 cross toolchain and qemu-user: everything the deploy tests, publish-aot and release use.
+tools: ## Install helm (into .tools/), lua5.1/lua5.4, promtool, clang, zlib1g-dev, the arm64 cross toolchain and qemu-user: everything the deploy tests, publish-aot and release use.
 	hack/install-tools.sh
 
 $(HELM):
