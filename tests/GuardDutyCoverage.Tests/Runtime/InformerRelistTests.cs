@@ -10,34 +10,13 @@ namespace GuardDutyCoverage.Tests.Runtime;
 /// 410 (89); a continue token past compaction is 410 (88); after an API server restart a watch from an older
 /// resourceVersion gets one ERROR 410 event (91).
 /// </summary>
-public sealed class InformerRelistTests : IAsyncLifetime
+public sealed class InformerRelistTests : ScriptedApiServerTest
 {
     private const string WidgetsPath = "/apis/example.com/v1/widgets";
 
     // golden 91: the watch after the restart.
     private const string TooOldEvent = """{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 188 (189)","reason":"Expired","code":410}}""";
 
-    private readonly CancellationTokenSource stop = new();
-    private ScriptedApiServer server = null!;
-    private k8s.Kubernetes kubernetes = null!;
-    private KubeApiClient client = null!;
-    private MetricsRegistry registry = null!;
-
-    public async Task InitializeAsync()
-    {
-        server = await ScriptedApiServer.StartAsync();
-        kubernetes = server.CreateKubernetes();
-        registry = new MetricsRegistry();
-        client = new KubeApiClient(kubernetes, new RuntimeMetrics(registry));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await stop.CancelAsync();
-        stop.Dispose();
-        kubernetes.Dispose();
-        await server.DisposeAsync();
-    }
 
     private IEnumerable<RecordedRequest> Lists => server.Requests.Where(r => !r.IsWatch);
 

@@ -5,32 +5,11 @@ using k8s.Models;
 
 namespace GuardDutyCoverage.Tests.Runtime;
 
-public sealed class InformerTests : IAsyncLifetime
+public sealed class InformerTests : ScriptedApiServerTest
 {
     private const string WidgetsPath = "/apis/example.com/v1/widgets";
 
     private readonly ConcurrentQueue<string> seen = new();
-    private readonly CancellationTokenSource stop = new();
-    private ScriptedApiServer server = null!;
-    private k8s.Kubernetes kubernetes = null!;
-    private KubeApiClient client = null!;
-    private MetricsRegistry registry = null!;
-
-    public async Task InitializeAsync()
-    {
-        server = await ScriptedApiServer.StartAsync();
-        kubernetes = server.CreateKubernetes();
-        registry = new MetricsRegistry();
-        client = new KubeApiClient(kubernetes, new RuntimeMetrics(registry));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await stop.CancelAsync();
-        stop.Dispose();
-        kubernetes.Dispose();
-        await server.DisposeAsync();
-    }
 
     [Fact]
     public async Task ListsThenWatchesFromTheListVersionAndFollowsBookmarks()

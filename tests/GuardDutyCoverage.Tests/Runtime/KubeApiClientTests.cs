@@ -5,26 +5,8 @@ using k8s.Models;
 
 namespace GuardDutyCoverage.Tests.Runtime;
 
-public sealed class KubeApiClientTests : IAsyncLifetime
+public sealed class KubeApiClientTests : ScriptedApiServerTest
 {
-    private ScriptedApiServer server = null!;
-    private k8s.Kubernetes kubernetes = null!;
-    private KubeApiClient client = null!;
-    private MetricsRegistry registry = null!;
-
-    public async Task InitializeAsync()
-    {
-        server = await ScriptedApiServer.StartAsync();
-        kubernetes = server.CreateKubernetes();
-        registry = new MetricsRegistry();
-        client = new KubeApiClient(kubernetes, new RuntimeMetrics(registry));
-    }
-
-    public async Task DisposeAsync()
-    {
-        kubernetes.Dispose();
-        await server.DisposeAsync();
-    }
 
     [Fact]
     public async Task GetDecodesTheObjectAndSendsCredentials()
