@@ -17,6 +17,22 @@ namespace GuardDutyCoverage.Tests.Integration;
 /// </summary>
 public sealed class NotificationTests
 {
+
+    /// <summary>The Secret coverage-webhook in the operator's namespace holds the URL; the CR's spec.notify points at it.</summary>
+    private static void NotifyThroughSecret(OperatorUnderTest it, string url)
+    {
+        it.Sandbox.Cluster.LoadYaml($"""
+            apiVersion: v1
+            kind: Namespace
+            metadata: {"{"}name: {OperatorUnderTest.OperatorNamespace}{"}"}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {"{"}name: coverage-webhook, namespace: {OperatorUnderTest.OperatorNamespace}{"}"}
+            stringData: {"{"}url: "{url}"{"}"}
+            """);
+        it.ApplyCoverage(spec: s => s["notify"] = new JsonObject { ["webhookSecretRef"] = new JsonObject { ["name"] = "coverage-webhook" } });
+    }
     private sealed class Receiver : IAsyncDisposable
     {
         private readonly WebApplication _app;
@@ -60,17 +76,7 @@ public sealed class NotificationTests
         await using var receiver = await Receiver.StartAsync();
         // The receiver is plain HTTP on loopback: allowed only because the operator's configuration says so.
         await using var it = await OperatorUnderTest.StartAsync(options: OperatorUnderTest.IntegrationDefaults with { AllowedNotificationUrls = OriginAllowList.Parse("http://127.0.0.1", NotificationTransport.Flag) });
-        it.Sandbox.Cluster.LoadYaml($"""
-            apiVersion: v1
-            kind: Namespace
-            metadata: {"{"}name: {OperatorUnderTest.OperatorNamespace}{"}"}
-            ---
-            apiVersion: v1
-            kind: Secret
-            metadata: {"{"}name: coverage-webhook, namespace: {OperatorUnderTest.OperatorNamespace}{"}"}
-            stringData: {"{"}url: "{receiver.Url}"{"}"}
-            """);
-        it.ApplyCoverage(spec: s => s["notify"] = new JsonObject { ["webhookSecretRef"] = new JsonObject { ["name"] = "coverage-webhook" } });
+        NotifyThroughSecret(it, receiver.Url);
 
         // GuardDuty's own Runtime Protection event shape, with the operator's source and its extension.
         var first = await receiver.NextAsync();
@@ -104,17 +110,7 @@ public sealed class NotificationTests
     {
         await using var receiver = await Receiver.StartAsync();
         await using var it = await OperatorUnderTest.StartAsync();
-        it.Sandbox.Cluster.LoadYaml($"""
-            apiVersion: v1
-            kind: Namespace
-            metadata: {"{"}name: {OperatorUnderTest.OperatorNamespace}{"}"}
-            ---
-            apiVersion: v1
-            kind: Secret
-            metadata: {"{"}name: coverage-webhook, namespace: {OperatorUnderTest.OperatorNamespace}{"}"}
-            stringData: {"{"}url: "{receiver.Url}"{"}"}
-            """);
-        it.ApplyCoverage(spec: s => s["notify"] = new JsonObject { ["webhookSecretRef"] = new JsonObject { ["name"] = "coverage-webhook" } });
+        NotifyThroughSecret(it, receiver.Url);
         await it.WaitForReadyAsync(ConditionStatus.True);
 
         var note = await it.WaitForEventAsync("NotificationFailed");
