@@ -64,7 +64,7 @@ public sealed class LiveSnapshotSource(
             poller.Register(new CoverageInterest(
                 "diagnose", spec.ClusterName, spec.Region, spec.AccountId, spec.DetectorId, endpoints, Durations.Minimum, spec.Checks.GuardDuty, spec.Checks.EksAddon));
             await poller.PollDueAsync(cancellationToken).ConfigureAwait(false);
-            aws = poller.Snapshot("diagnose");
+            aws = poller.Snapshot("diagnose")?.ToDiagnosis();
         }
 
         var snapshot = SnapshotBuilder.Build(target, objects, probes, aws, version, DiagnosisMemory.None, time.GetUtcNow());
