@@ -45,6 +45,7 @@ public static class DiagnosisInputs
         ResourcesVpcConfig = wire.ResourcesVpcConfig?.ToDiagnosis(),
         Status = wire.Status,
         PlatformVersion = wire.PlatformVersion,
+        Tags = wire.Tags,
         Health = wire.Health?.ToDiagnosis(),
         OutpostConfig = wire.OutpostConfig?.ToDiagnosis(),
     };
@@ -88,6 +89,7 @@ public static class DiagnosisInputs
         CreatedAt = wire.CreatedAt,
         ModifiedAt = wire.ModifiedAt,
         ServiceAccountRoleArn = wire.ServiceAccountRoleArn,
+        Tags = wire.Tags,
         Publisher = wire.Publisher,
         Owner = wire.Owner,
         ConfigurationValues = wire.ConfigurationValues,
@@ -130,6 +132,7 @@ public static class DiagnosisInputs
         ServiceRole = wire.ServiceRole,
         Status = wire.Status,
         UpdatedAt = wire.UpdatedAt,
+        Tags = wire.Tags,
         Features = wire.Features?.Select(item => item.ToDiagnosis()).ToList(),
     };
 
