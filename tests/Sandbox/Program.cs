@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 using GuardDutyCoverage.Sandbox.Aws;
 
 // guardduty-sandbox serve --kubeconfig FILE [--port N] [--seed DIR] [--aws-seed FILE]: a fake cluster (and local

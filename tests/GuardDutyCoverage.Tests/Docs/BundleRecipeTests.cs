@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Cli;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 using GuardDutyCoverage.Tests.Deploy;
 using GuardDutyCoverage.Util;
 using Microsoft.Extensions.Time.Testing;

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Runtime;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 using GuardDutyCoverage.Util;
 using k8s;
 using CommandTree = GuardDutyCoverage.Cli.CommandLine;

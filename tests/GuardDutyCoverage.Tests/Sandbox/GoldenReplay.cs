@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Testing;
+using KubeSandbox;
+using KubeSandbox.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GuardDutyCoverage.Tests.Sandbox;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 
 namespace GuardDutyCoverage.Tests.Sandbox;
 
