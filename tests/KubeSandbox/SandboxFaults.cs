@@ -64,7 +64,7 @@ public sealed record WatchCacheInfo(long StartRevision, long OldestWatchableRevi
 /// <summary>
 /// Fault injection for tests of clients (informers, retries, leader election): failing or slow requests, dropped and
 /// expired watches, etcd compaction, the watch cache's window, API server restarts and outages. Every fault is
-/// explicit and counted. The same faults are reachable over HTTP at <c>/_sandbox/...</c> (tests/Sandbox/README.md).
+/// explicit and counted. The same faults are reachable over HTTP at <c>/_sandbox/...</c> (tests/KubeSandbox/README.md).
 /// </summary>
 public sealed class SandboxFaults
 {

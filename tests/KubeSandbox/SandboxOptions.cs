@@ -9,8 +9,12 @@ public sealed class SandboxOptions
     /// <summary>Clock for timestamps, Table ages, watch timeouts and bookmarks, fault delays.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>What <c>/version</c> reports as gitVersion; major and minor are derived from it.</summary>
-    public string KubernetesVersion { get; init; } = "v1.31.0";
+    /// <summary>
+    /// What <c>/version</c> reports as gitVersion (major and minor are derived from it). The default is the recorded
+    /// server's, <c>v1.24.0+0</c> (<see cref="Http.ServerVersion.Recorded"/>): the version whose behaviour the sandbox
+    /// implements and is checked against.
+    /// </summary>
+    public string KubernetesVersion { get; init; } = Http.ServerVersion.Recorded.GitVersion;
 
     /// <summary>Loopback port to listen on; 0 lets the OS choose.</summary>
     public int Port { get; init; }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using GuardDutyCoverage.Api;
+using GuardDutyCoverage.Sandbox.Scenarios;
 using KubeSandbox;
 using GuardDutyCoverage.Sandbox.Aws;
 using GuardDutyCoverage.Tests.Aws;
@@ -29,7 +30,7 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : IAsyncLifet
 
     public async Task InitializeAsync()
     {
-        sandbox = await SandboxServer.StartAsync();
+        sandbox = await SandboxServer.StartAsync(new SandboxOptions { KubernetesVersion = EksScenario.KubernetesVersion });
         sandbox.WriteKubeconfig(Kubeconfig);
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using GuardDutyCoverage.Api;
+using GuardDutyCoverage.Sandbox.Scenarios;
 using KubeSandbox;
 using GuardDutyCoverage.Sandbox.Aws;
 using GuardDutyCoverage.Tests.Aws;
@@ -20,7 +21,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _sandbox = await SandboxServer.StartAsync();
+        _sandbox = await SandboxServer.StartAsync(new SandboxOptions { KubernetesVersion = EksScenario.KubernetesVersion });
         _sandbox.WriteKubeconfig(Kubeconfig);
     }
 

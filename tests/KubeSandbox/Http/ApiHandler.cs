@@ -25,6 +25,7 @@ internal sealed partial class ApiHandler
     private readonly TokenAuthenticator _tokens;
     private readonly IAuthorizer? _authorizer;
     private readonly IAdmissionChain? _admission;
+    private readonly ReviewResponder _reviews;
 
     public ApiHandler(
         SandboxCluster cluster,
@@ -45,6 +46,7 @@ internal sealed partial class ApiHandler
         _admission = admission;
         _serverAddress = serverAddress;
         _openApi = new OpenApiDocuments(cluster.Registry, options.KubernetesVersion);
+        _reviews = new ReviewResponder(authorizer, tokens, options.FieldManager);
     }
 
     private ObjectStore Store => _cluster.Store;
@@ -400,23 +402,7 @@ internal sealed partial class ApiHandler
         await WriteNotFoundPageAsync(http).ConfigureAwait(false);
     }
 
-    private JsonObject VersionInfo()
-    {
-        var version = _options.KubernetesVersion.TrimStart('v');
-        var numbers = version.Split('.', '-', '+');
-        return new JsonObject
-        {
-            ["major"] = numbers.Length > 0 ? numbers[0] : "1",
-            ["minor"] = numbers.Length > 1 ? numbers[1] : "0",
-            ["gitVersion"] = _options.KubernetesVersion,
-            ["gitCommit"] = "0000000000000000000000000000000000000000",
-            ["gitTreeState"] = "clean",
-            ["buildDate"] = "2026-01-01T00:00:00Z",
-            ["goVersion"] = "go1.22.0",
-            ["compiler"] = "gc",
-            ["platform"] = "linux/amd64",
-        };
-    }
+    private JsonObject VersionInfo() => (ServerVersion.Recorded with { GitVersion = _options.KubernetesVersion }).ToJson();
 
     private async Task GetAsync(ApiRequest request)
     {
@@ -450,7 +436,7 @@ internal sealed partial class ApiHandler
 
     /// <summary>
     /// LIST as kube-apiserver v1.24 serves it (the Cacher's <c>shouldDelegateList</c> and the etcd3 store's
-    /// <c>GetList</c>; the table is in tests/Sandbox/README.md): from "etcd" (sorted by key, paged by <c>limit</c>,
+    /// <c>GetList</c>; the table is in tests/KubeSandbox/README.md): from "etcd" (sorted by key, paged by <c>limit</c>,
     /// at the current revision or exactly at the requested one) when the resourceVersion is empty, a continue token is
     /// given, <c>resourceVersionMatch=Exact</c>, or a <c>limit</c> comes with a non-zero resourceVersion (without a
     /// match that is the legacy Exact read: k8s-golden 83, 89, 92); otherwise from the watch cache (creation order,

@@ -10,34 +10,9 @@ internal sealed class PatchFormatException(string message) : Exception(message);
 /// <summary>A JSON patch operation that does not apply (failed <c>test</c>, missing path): the server answers 422.</summary>
 internal sealed class PatchApplyException(string message) : Exception(message);
 
+/// <summary>JSON patch (RFC 6902), for <c>application/json-patch+json</c>; merge patches are <see cref="JsonMergePatch"/>.</summary>
 internal static class Patches
 {
-    /// <summary>RFC 7386 JSON merge patch: objects merge recursively, null deletes, everything else replaces.</summary>
-    public static JsonNode? MergePatch(JsonNode? target, JsonNode? patch)
-    {
-        if (patch is not JsonObject patchObject)
-        {
-            return patch?.DeepClone();
-        }
-
-        var result = target is JsonObject targetObject ? (JsonObject)targetObject.DeepClone() : new JsonObject();
-        foreach (var (key, value) in patchObject)
-        {
-            if (value is null)
-            {
-                result.Remove(key);
-            }
-            else
-            {
-                result.TryGetPropertyValue(key, out var existing);
-                var merged = MergePatch(existing, value);
-                result[key] = merged;
-            }
-        }
-
-        return result;
-    }
-
     /// <summary>RFC 6902 JSON patch.</summary>
     public static JsonNode? JsonPatch(JsonNode? document, JsonNode? patch)
     {

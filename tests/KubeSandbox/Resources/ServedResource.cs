@@ -58,6 +58,9 @@ internal sealed record ServedResource(
 
     public string ApiVersion => Info.GroupVersion;
 
+    /// <summary>customresourcedefinitions.apiextensions.k8s.io: its writes establish, serve and remove other resources.</summary>
+    public bool IsCustomResourceDefinition => Info.Group == "apiextensions.k8s.io" && Info.Resource == "customresourcedefinitions";
+
     /// <summary>"widgets.example.com", or "pods" for the core group: how Status messages name the resource.</summary>
     public string QualifiedResource => Info.Group.Length == 0 ? Info.Resource : $"{Info.Resource}.{Info.Group}";
 
