@@ -104,7 +104,9 @@ public sealed class ServerLifecycleTests
         var allowed = await admin.GetAsync("/api/v1/namespaces/default/configmaps");
 
         Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
-        Assert.Contains("User \"alice\" cannot list resource \"configmaps\"", await denied.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var status = await denied.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal("Forbidden", status!["reason"]!.GetValue<string>());
+        Assert.Contains("User \"alice\" cannot list resource \"configmaps\"", status["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
     }
 

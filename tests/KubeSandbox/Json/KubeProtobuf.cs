@@ -9,14 +9,16 @@ internal sealed class ProtobufFormatException(string message) : Exception(messag
 
 /// <summary>
 /// Decodes the Kubernetes protobuf wire format (<c>k8s\0</c> + runtime.Unknown) for the kinds kubectl sends as
-/// protobuf: <c>kubectl create clusterrolebinding|rolebinding</c> use a typed client with protobuf bodies.
-/// Field numbers are those of k8s.io/api/rbac/v1 and apimachinery meta/v1 generated.proto.
+/// protobuf: its typed clients (<c>kubectl create clusterrolebinding|rolebinding</c>; and with the kubectl of a v1.24
+/// server's skew, 1.25-1.27, also <c>create namespace</c>, <c>create configmap</c> and <c>auth can-i</c>) send
+/// protobuf bodies, which kube-apiserver accepts for every built-in kind. Field numbers are those of
+/// k8s.io/api/{rbac,core,authorization}/v1 and apimachinery meta/v1 generated.proto.
 /// </summary>
 internal static class KubeProtobuf
 {
     private static readonly byte[] Magic = [0x6b, 0x38, 0x73, 0x00];
 
-    public static bool CanDecode(string kind) => kind is "ClusterRoleBinding" or "RoleBinding";
+    public static bool CanDecode(string kind) => kind is "ClusterRoleBinding" or "RoleBinding" or "Namespace" or "ConfigMap" or "SelfSubjectAccessReview";
 
     public static JsonObject Decode(ReadOnlySpan<byte> body)
     {
@@ -58,6 +60,27 @@ internal static class KubeProtobuf
         }
 
         var obj = new JsonObject { ["kind"] = kind, ["apiVersion"] = apiVersion };
+        switch (kind)
+        {
+            case "Namespace":
+                Namespace(obj, raw);
+                break;
+            case "ConfigMap":
+                ConfigMap(obj, raw);
+                break;
+            case "SelfSubjectAccessReview":
+                SelfSubjectAccessReview(obj, raw);
+                break;
+            default:
+                RoleBinding(obj, raw);
+                break;
+        }
+
+        return obj;
+    }
+
+    private static void RoleBinding(JsonObject obj, byte[] raw)
+    {
         var subjects = new JsonArray();
         foreach (var (field, value) in Fields(raw))
         {
@@ -79,8 +102,94 @@ internal static class KubeProtobuf
         {
             obj["subjects"] = subjects;
         }
+    }
 
-        return obj;
+    // core/v1 Namespace: metadata 1, spec 2 (finalizers 1), status 3 (phase 1).
+    private static void Namespace(JsonObject obj, byte[] raw)
+    {
+        foreach (var (field, value) in Fields(raw))
+        {
+            switch (field)
+            {
+                case 1:
+                    obj["metadata"] = ObjectMeta(value.Bytes!);
+                    break;
+                case 2:
+                    var finalizers = new JsonArray(Fields(value.Bytes!).Where(f => f.Field == 1).Select(f => (JsonNode?)JsonValue.Create(f.Value.Text)).ToArray());
+                    obj["spec"] = finalizers.Count > 0 ? new JsonObject { ["finalizers"] = finalizers } : new JsonObject();
+                    break;
+                case 3:
+                    obj["status"] = Strings(value.Bytes!, (1, "phase"));
+                    break;
+            }
+        }
+    }
+
+    // core/v1 ConfigMap: metadata 1, data 2 (map<string, string>), binaryData 3 (map<string, bytes>), immutable 4.
+    private static void ConfigMap(JsonObject obj, byte[] raw)
+    {
+        foreach (var (field, value) in Fields(raw))
+        {
+            switch (field)
+            {
+                case 1:
+                    obj["metadata"] = ObjectMeta(value.Bytes!);
+                    break;
+                case 2 or 3:
+                    var name = field == 2 ? "data" : "binaryData";
+                    var map = obj[name] as JsonObject ?? new JsonObject();
+                    string key = string.Empty;
+                    JsonNode? entryValue = field == 2 ? string.Empty : Convert.ToBase64String([]);
+                    foreach (var (entryField, entry) in Fields(value.Bytes!))
+                    {
+                        if (entryField == 1)
+                        {
+                            key = entry.Text;
+                        }
+                        else if (entryField == 2)
+                        {
+                            entryValue = field == 2 ? entry.Text : Convert.ToBase64String(entry.Bytes ?? []);
+                        }
+                    }
+
+                    map[key] = entryValue;
+                    obj[name] = map;
+                    break;
+                case 4:
+                    obj["immutable"] = value.Varint != 0;
+                    break;
+            }
+        }
+    }
+
+    // authorization/v1 SelfSubjectAccessReview: metadata 1, spec 2 (resourceAttributes 1, nonResourceAttributes 2).
+    private static void SelfSubjectAccessReview(JsonObject obj, byte[] raw)
+    {
+        foreach (var (field, value) in Fields(raw))
+        {
+            switch (field)
+            {
+                case 1:
+                    obj["metadata"] = ObjectMeta(value.Bytes!);
+                    break;
+                case 2:
+                    var spec = new JsonObject();
+                    foreach (var (specField, attributes) in Fields(value.Bytes!))
+                    {
+                        if (specField == 1)
+                        {
+                            spec["resourceAttributes"] = Strings(attributes.Bytes!, (1, "namespace"), (2, "verb"), (3, "group"), (4, "version"), (5, "resource"), (6, "subresource"), (7, "name"));
+                        }
+                        else if (specField == 2)
+                        {
+                            spec["nonResourceAttributes"] = Strings(attributes.Bytes!, (1, "path"), (2, "verb"));
+                        }
+                    }
+
+                    obj["spec"] = spec;
+                    break;
+            }
+        }
     }
 
     private static JsonObject ObjectMeta(byte[] bytes)
