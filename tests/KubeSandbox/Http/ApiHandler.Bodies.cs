@@ -1,11 +1,7 @@
-using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using KubeSandbox.Authorization;
 using KubeSandbox.Json;
 using KubeSandbox.Resources;
-using KubeSandbox.Semantics;
 using KubeSandbox.Storage;
 
 namespace KubeSandbox.Http;

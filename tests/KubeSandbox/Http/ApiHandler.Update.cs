@@ -1,8 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
-using KubeSandbox.Authorization;
 using KubeSandbox.Json;
 using KubeSandbox.Resources;
 using KubeSandbox.Semantics;

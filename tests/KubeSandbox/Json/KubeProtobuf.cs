@@ -79,118 +79,103 @@ internal static class KubeProtobuf
         return obj;
     }
 
+    /// <summary>Every top-level kind has its ObjectMeta as field 1; the kind's own fields go to <paramref name="member"/>.</summary>
+    private static void Members(JsonObject obj, byte[] raw, Action<int, FieldValue> member)
+    {
+        foreach (var (field, value) in Fields(raw))
+        {
+            if (field == 1)
+            {
+                obj["metadata"] = ObjectMeta(value.Bytes!);
+            }
+            else
+            {
+                member(field, value);
+            }
+        }
+    }
+
+    // rbac/v1 (Cluster)RoleBinding: subjects 2, roleRef 3.
     private static void RoleBinding(JsonObject obj, byte[] raw)
     {
         var subjects = new JsonArray();
-        foreach (var (field, value) in Fields(raw))
+        Members(obj, raw, (field, value) =>
         {
-            switch (field)
+            if (field == 2)
             {
-                case 1:
-                    obj["metadata"] = ObjectMeta(value.Bytes!);
-                    break;
-                case 2:
-                    subjects.Add(Strings(value.Bytes!, (1, "kind"), (2, "apiGroup"), (3, "name"), (4, "namespace")));
-                    break;
-                case 3:
-                    obj["roleRef"] = Strings(value.Bytes!, (1, "apiGroup"), (2, "kind"), (3, "name"));
-                    break;
+                subjects.Add(Strings(value.Bytes!, (1, "kind"), (2, "apiGroup"), (3, "name"), (4, "namespace")));
             }
-        }
-
+            else if (field == 3)
+            {
+                obj["roleRef"] = Strings(value.Bytes!, (1, "apiGroup"), (2, "kind"), (3, "name"));
+            }
+        });
         if (subjects.Count > 0)
         {
             obj["subjects"] = subjects;
         }
     }
 
-    // core/v1 Namespace: metadata 1, spec 2 (finalizers 1), status 3 (phase 1).
-    private static void Namespace(JsonObject obj, byte[] raw)
+    // core/v1 Namespace: spec 2 (finalizers 1), status 3 (phase 1).
+    private static void Namespace(JsonObject obj, byte[] raw) => Members(obj, raw, (field, value) =>
     {
-        foreach (var (field, value) in Fields(raw))
+        if (field == 2)
         {
-            switch (field)
+            var finalizers = new JsonArray(Fields(value.Bytes!).Where(f => f.Field == 1).Select(f => (JsonNode?)JsonValue.Create(f.Value.Text)).ToArray());
+            obj["spec"] = finalizers.Count > 0 ? new JsonObject { ["finalizers"] = finalizers } : new JsonObject();
+        }
+        else if (field == 3)
+        {
+            obj["status"] = Strings(value.Bytes!, (1, "phase"));
+        }
+    });
+
+    // core/v1 ConfigMap: data 2 (map<string, string>), binaryData 3 (map<string, bytes>, base64 in JSON), immutable 4.
+    private static void ConfigMap(JsonObject obj, byte[] raw) => Members(obj, raw, (field, value) =>
+    {
+        if (field == 4)
+        {
+            obj["immutable"] = value.Varint != 0;
+            return;
+        }
+
+        if (field is not (2 or 3))
+        {
+            return;
+        }
+
+        var name = field == 2 ? "data" : "binaryData";
+        var entry = Fields(value.Bytes!);
+        var key = entry.Where(f => f.Field == 1).Select(f => f.Value.Text).LastOrDefault() ?? string.Empty;
+        var bytes = entry.Where(f => f.Field == 2).Select(f => f.Value.Bytes ?? []).LastOrDefault() ?? [];
+        var map = obj[name] as JsonObject ?? new JsonObject();
+        map[key] = field == 2 ? Encoding.UTF8.GetString(bytes) : Convert.ToBase64String(bytes);
+        obj[name] = map;
+    });
+
+    // authorization/v1 SelfSubjectAccessReview: spec 2 (resourceAttributes 1, nonResourceAttributes 2).
+    private static void SelfSubjectAccessReview(JsonObject obj, byte[] raw) => Members(obj, raw, (field, value) =>
+    {
+        if (field != 2)
+        {
+            return;
+        }
+
+        var spec = new JsonObject();
+        foreach (var (specField, attributes) in Fields(value.Bytes!))
+        {
+            if (specField == 1)
             {
-                case 1:
-                    obj["metadata"] = ObjectMeta(value.Bytes!);
-                    break;
-                case 2:
-                    var finalizers = new JsonArray(Fields(value.Bytes!).Where(f => f.Field == 1).Select(f => (JsonNode?)JsonValue.Create(f.Value.Text)).ToArray());
-                    obj["spec"] = finalizers.Count > 0 ? new JsonObject { ["finalizers"] = finalizers } : new JsonObject();
-                    break;
-                case 3:
-                    obj["status"] = Strings(value.Bytes!, (1, "phase"));
-                    break;
+                spec["resourceAttributes"] = Strings(attributes.Bytes!, (1, "namespace"), (2, "verb"), (3, "group"), (4, "version"), (5, "resource"), (6, "subresource"), (7, "name"));
+            }
+            else if (specField == 2)
+            {
+                spec["nonResourceAttributes"] = Strings(attributes.Bytes!, (1, "path"), (2, "verb"));
             }
         }
-    }
 
-    // core/v1 ConfigMap: metadata 1, data 2 (map<string, string>), binaryData 3 (map<string, bytes>), immutable 4.
-    private static void ConfigMap(JsonObject obj, byte[] raw)
-    {
-        foreach (var (field, value) in Fields(raw))
-        {
-            switch (field)
-            {
-                case 1:
-                    obj["metadata"] = ObjectMeta(value.Bytes!);
-                    break;
-                case 2 or 3:
-                    var name = field == 2 ? "data" : "binaryData";
-                    var map = obj[name] as JsonObject ?? new JsonObject();
-                    string key = string.Empty;
-                    JsonNode? entryValue = field == 2 ? string.Empty : Convert.ToBase64String([]);
-                    foreach (var (entryField, entry) in Fields(value.Bytes!))
-                    {
-                        if (entryField == 1)
-                        {
-                            key = entry.Text;
-                        }
-                        else if (entryField == 2)
-                        {
-                            entryValue = field == 2 ? entry.Text : Convert.ToBase64String(entry.Bytes ?? []);
-                        }
-                    }
-
-                    map[key] = entryValue;
-                    obj[name] = map;
-                    break;
-                case 4:
-                    obj["immutable"] = value.Varint != 0;
-                    break;
-            }
-        }
-    }
-
-    // authorization/v1 SelfSubjectAccessReview: metadata 1, spec 2 (resourceAttributes 1, nonResourceAttributes 2).
-    private static void SelfSubjectAccessReview(JsonObject obj, byte[] raw)
-    {
-        foreach (var (field, value) in Fields(raw))
-        {
-            switch (field)
-            {
-                case 1:
-                    obj["metadata"] = ObjectMeta(value.Bytes!);
-                    break;
-                case 2:
-                    var spec = new JsonObject();
-                    foreach (var (specField, attributes) in Fields(value.Bytes!))
-                    {
-                        if (specField == 1)
-                        {
-                            spec["resourceAttributes"] = Strings(attributes.Bytes!, (1, "namespace"), (2, "verb"), (3, "group"), (4, "version"), (5, "resource"), (6, "subresource"), (7, "name"));
-                        }
-                        else if (specField == 2)
-                        {
-                            spec["nonResourceAttributes"] = Strings(attributes.Bytes!, (1, "path"), (2, "verb"));
-                        }
-                    }
-
-                    obj["spec"] = spec;
-                    break;
-            }
-        }
-    }
+        obj["spec"] = spec;
+    });
 
     private static JsonObject ObjectMeta(byte[] bytes)
     {
