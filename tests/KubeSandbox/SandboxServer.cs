@@ -272,7 +272,7 @@ public sealed class SandboxServer : IAsyncDisposable
     private static X509Certificate2 SelfSignedCertificate(DateTimeOffset now)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=guardduty-sandbox", key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest("CN=kube-sandbox", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
         names.AddDnsName("localhost");

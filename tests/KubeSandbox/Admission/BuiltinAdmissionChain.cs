@@ -4,7 +4,7 @@ using KubeSandbox.Json;
 namespace KubeSandbox.Admission;
 
 /// <summary>
-/// kube-apiserver v1.24's default admission plugins that matter for the GuardDuty agent, in the server's order, around
+/// kube-apiserver v1.24's default admission plugins that matter for a node agent's DaemonSet and pods, in the server's order, around
 /// the webhook chain. Mutating: LimitRanger, ServiceAccount, TaintNodesByCondition, Priority,
 /// DefaultTolerationSeconds, then MutatingAdmissionWebhook. Validating: LimitRanger, PodSecurity, then
 /// ValidatingAdmissionWebhook, then ResourceQuota last (k8s-golden 97-110). So a LimitRange refusal comes before Pod

@@ -37,7 +37,7 @@ public static class ForbiddenStatus
     }
 
     /// <summary>
-    /// The complete Status body, e.g. <c>priorityclasses.scheduling.k8s.io "aws-guardduty-agent.priorityclass" is
+    /// The complete Status body, e.g. <c>priorityclasses.scheduling.k8s.io "node-agent.priorityclass" is
     /// forbidden: User "eks:addon-manager" cannot patch resource "priorityclasses" in API group "scheduling.k8s.io" at
     /// the cluster scope</c>, reason Forbidden, code 403, details {name, group, kind = the resource}.
     /// </summary>

@@ -7,9 +7,9 @@ namespace KubeSandbox.Http;
 
 /// <summary>
 /// <c>/_sandbox/...</c>: the faults of <see cref="SandboxFaults"/> over HTTP, for tests that run the sandbox as a
-/// process (<c>guardduty-sandbox serve</c>). Not part of the Kubernetes API: only users in <c>system:masters</c> may
-/// call it, it is not logged in <see cref="SandboxServer.Requests"/>, no fault applies to it, and it answers while the
-/// API server is stopped (so that it can be started again).
+/// process (a <c>serve</c> command built on the library). Not part of the Kubernetes API: only users in
+/// <c>system:masters</c> may call it, it is not logged in <see cref="SandboxServer.Requests"/>, no fault applies to
+/// it, and it answers while the API server is stopped (so that it can be started again).
 /// </summary>
 internal sealed partial class ApiHandler
 {

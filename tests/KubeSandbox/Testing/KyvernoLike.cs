@@ -7,8 +7,8 @@ namespace KubeSandbox.Testing;
 public enum KyvernoMessageFormat
 {
     /// <summary>
-    /// One line, as GuardDuty's coverage issue and the AdmissionWebhookDenied catalog row show it:
-    /// <c>policy DaemonSet/amazon-guardduty/aws-guardduty-agent for resource violation: restrict-image-registries:
+    /// One line, as Kyverno's denial reaches the client (and the controllers that report it):
+    /// <c>policy DaemonSet/monitoring/node-agent for resource violation: restrict-image-registries:
     /// autogen-validate-registries: validation error: ...</c>.
     /// </summary>
     SingleLine,
