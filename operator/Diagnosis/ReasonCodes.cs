@@ -95,8 +95,8 @@ public static class CheckTypes
     /// <summary>The VPC lets the agent reach GuardDuty (DNS attributes, guardduty-data endpoint, VPC endpoint provisioning).</summary>
     public const string NetworkReady = nameof(NetworkReady);
 
-    public static IReadOnlyList<string> All { get; } =
-        [AgentReady, PriorityClassReady, AddonManagerAuthorized, AdmissionAllowed, AgentConfigurationValid, GuardDutyCovered, EksAddonHealthy, NetworkReady];
+    /// <summary>Every condition type, in the order of the one list of checks (<see cref="Checks.ConditionChecks.All"/>).</summary>
+    public static IReadOnlyList<string> All { get; } = Checks.ConditionChecks.All.Select(c => c.Condition.Type).ToList();
 }
 
 /// <summary>Who saw a root cause.</summary>
