@@ -772,6 +772,20 @@ public static class Catalog
                     new("Ec2", "`DescribeVpcs` `OwnerId` of the cluster's VPC (in bundles; the operator does not call DescribeVpcs yet) against the account of the coverage record or the cluster ARN."),
                 ],
                 CatalogOrigin.CatalogV2)),
+        new(ReasonCodes.AgentFrozenByExclusionTag, Severity.Warning, CheckTypes.EksAddonHealthy, [FindingSource.EksAddon],
+            null,
+            [],
+            "The cluster is tagged GuardDutyManaged=false (excluded from automated agent configuration) while the aws-guardduty-agent add-on is installed: GuardDuty neither updates nor removes it, so the agent freezes at its version (FM-14).",
+            [
+                "If you manage the agent yourself, say so: spec.expectedManagementType: MANUAL, and keep the add-on current: aws eks describe-addon-versions --region {region} --addon-name aws-guardduty-agent --kubernetes-version <cluster version>",
+                "Otherwise let GuardDuty manage it again: remove the tag (aws eks untag-resource --resource-arn <cluster arn> --tag-keys GuardDutyManaged) and keep it out of the cluster's IaC, or delete the add-on if the cluster should not be covered: aws eks delete-addon --region {region} --cluster-name {cluster} --addon-name aws-guardduty-agent",
+            ],
+            Doc: new(
+                "GuardDuty's automated agent configuration skips a cluster tagged `GuardDutyManaged=false`, but adding the tag after GuardDuty deployed the agent does not uninstall it: \"GuardDuty will not update the security agent for this cluster. However, the security agent will remain deployed.\" The agent keeps running at its version until someone updates it, and falls out of support at the next Kubernetes upgrade (FM-17). IaC that strips or re-adds the tag on every apply makes this flip (FM-14). A Warning: coverage still works today. Declaring `spec.expectedManagementType: MANUAL` says someone manages the agent and silences it.",
+                [
+                    new("EksAddon", "`DescribeCluster` shows the tag `GuardDutyManaged` with the value `false` while `DescribeAddon` finds the `aws-guardduty-agent` add-on (not `DELETING`), and `spec.expectedManagementType` is not `MANUAL`."),
+                ],
+                CatalogOrigin.CatalogV2)),
     ];
 
     /// <summary>The check of catalog rows that are reasons of the Ready condition only (the operator's own state).</summary>

@@ -66,6 +66,7 @@ public static class ReasonCodes
     public const string GuardDutyCoverageStale = nameof(GuardDutyCoverageStale);
     public const string DuplicateAgentOnNode = nameof(DuplicateAgentOnNode);
     public const string VpcOwnedByAnotherAccount = nameof(VpcOwnedByAnotherAccount);
+    public const string AgentFrozenByExclusionTag = nameof(AgentFrozenByExclusionTag);
 }
 
 /// <summary>The checks of the diagnosis. Each is one status condition type of the custom resource.</summary>

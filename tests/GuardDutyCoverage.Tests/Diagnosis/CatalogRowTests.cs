@@ -274,6 +274,9 @@ public sealed class CatalogRowTests
             b.Ec2Coverage = [Ec2Row("i-00000000000000002")];
         },
         [(ReasonCodes.VpcOwnedByAnotherAccount, FindingSource.Ec2)] = b => b.Vpc = new VpcInfo("vpc-0a1b2c3d4e5f60718", "999988887777"),
+
+        [(ReasonCodes.AgentFrozenByExclusionTag, FindingSource.EksAddon)] = b =>
+            b.EksCluster = b.EksCluster! with { Tags = new Dictionary<string, string> { ["GuardDutyManaged"] = "false" } },
     };
 
     public static TheoryData<string, string> AllCases()
@@ -285,6 +288,26 @@ public sealed class CatalogRowTests
         }
 
         return data;
+    }
+
+    [Fact]
+    public void AnExcludedClusterWhoseAgentIsDeclaredManualIsNotFrozen()
+    {
+        var builder = new SnapshotBuilder();
+        Cases[(ReasonCodes.AgentFrozenByExclusionTag, FindingSource.EksAddon)](builder);
+        var frozen = Assert.Single(builder.Diagnose().Findings);
+        Assert.Contains("GuardDutyManaged=false", frozen.Message, StringComparison.Ordinal);
+        Assert.Equal(ConditionStatus.True, Assert.Single(builder.Diagnose().Checks, c => c.Type == CheckTypes.EksAddonHealthy).Status);
+
+        // Declared MANUAL: someone manages it (GuardDuty's record still saying AUTO_MANAGED is ManagementTypeMismatch's to say).
+        builder.Target = builder.Target with { ExpectedManagementType = "MANUAL" };
+        Assert.DoesNotContain(builder.Diagnose().Findings, f => f.Reason == ReasonCodes.AgentFrozenByExclusionTag);
+        builder.Target = builder.Target with { ExpectedManagementType = null };
+        builder.EksCluster = builder.EksCluster! with { Tags = new Dictionary<string, string> { ["GuardDutyManaged"] = "true" } };
+        Assert.Empty(builder.Diagnose().Findings);
+        builder.EksCluster = builder.EksCluster with { Tags = new Dictionary<string, string> { ["GuardDutyManaged"] = "false" } };
+        builder.AddonNotFound = true;
+        Assert.DoesNotContain(builder.Diagnose().Findings, f => f.Reason == ReasonCodes.AgentFrozenByExclusionTag);
     }
 
     [Fact]
