@@ -74,8 +74,10 @@ public sealed record IssueTypeRule(string Reason, IReadOnlyList<string> Normaliz
 public sealed record AddonIssueRule(string Reason, string Code, Regex? Message);
 
 /// <summary>
-/// The root-cause catalog as one table of data. Adding a root cause is one row here (plus its matching rule when
-/// GuardDuty or EKS phrase it) and one test.
+/// The root-cause catalog as one table of data, and the single source of the docs about it (<see cref="CatalogDocs"/>).
+/// Adding a root cause is one row here with its doc text (plus its matching rule when GuardDuty or EKS phrase it), its
+/// constant in <see cref="ReasonCodes"/>, the probe in the check of its condition (<c>Checks/&lt;Type&gt;Check.cs</c>)
+/// and one test case; <c>make docs</c> writes the rest.
 /// </summary>
 public static class Catalog
 {
