@@ -26,12 +26,6 @@ public static class DiagnosisEngine
         _ => Verdicts.Unknown,
     };
 
-    /// <summary>Errors that are expected while GuardDuty or EKS are still installing the agent.</summary>
-    private static readonly HashSet<string> ExpectedWhileInstalling =
-    [
-        ReasonCodes.AgentNamespaceMissing, ReasonCodes.AgentDaemonSetMissing, ReasonCodes.AgentPodsNotReady, ReasonCodes.PriorityClassMissing,
-    ];
-
     public static DiagnosisReport Diagnose(ClusterSnapshot snapshot) => Diagnose(snapshot, new DiagnosisOptions());
 
     public static DiagnosisReport Diagnose(ClusterSnapshot snapshot, DiagnosisOptions options)
@@ -325,7 +319,7 @@ public static class DiagnosisEngine
         var provisioning = findings.Any(f => f.Reason == ReasonCodes.EnablementProvisioningInProgress);
         var installing = provisioning || context.AddonProgressing;
         var progressing =
-            (installing && errors.All(e => ExpectedWhileInstalling.Contains(e.Reason))) ||
+            (installing && errors.All(e => e.Entry.ExpectedWhileInstalling)) ||
             (context.RolloutInProgress && errors.Count == 0 && guardDuty.CoverageStatus != GuardDutyVerdicts.NotFound) ||
             (crossCheck == CrossCheckOutcomes.GuardDutyStale);
 

@@ -642,6 +642,9 @@ public sealed class CatalogRowTests
         Assert.Equal([ReasonCodes.ClusterViewStale], Catalog.Entries.Where(e => e.Check == Catalog.ReadinessOnlyCheck).Select(e => e.Reason));
         Assert.All(CheckTypes.All, c => Assert.Contains(Catalog.Entries, e => e.Check == c));
         Assert.All(Catalog.Entries, e => Assert.NotEmpty(e.Steps));
+        // "Not installed yet" only matters for an Error: it turns Stalled into Reconciling while the agent installs.
+        Assert.Contains(Catalog.Entries, e => e.ExpectedWhileInstalling);
+        Assert.All(Catalog.Entries.Where(e => e.ExpectedWhileInstalling), e => Assert.Equal(Severity.Error, e.Severity));
     }
 
     [Fact]
