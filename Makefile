@@ -37,6 +37,10 @@ build: ## Build everything and leave the CLI at bin/guardduty-coverage.
 	@ln -sfn ../operator/bin/$(CONFIGURATION)/net10.0/guardduty-coverage $(CLI)
 	@echo "built $(CLI)"
 
+.PHONY: docs
+docs: ## Regenerate the catalog's parts of docs/troubleshooting.md and operator/Diagnosis/README.md from the catalog rows.
+	$(DOTNET) run --project hack/docgen -c Release --nologo -v quiet -- $(CURDIR)
+
 .PHONY: manifests
 manifests: build ## Regenerate the CRD in crds/ from the C# API types.
 	$(CLI) crd > $(CRD)

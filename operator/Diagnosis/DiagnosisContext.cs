@@ -11,9 +11,10 @@ internal sealed record CheckNote(string Check, string Status, string Reason, str
 /// <summary>Per-diagnosis working state: the snapshot, values derived from it once, and what the checks found.</summary>
 internal sealed class DiagnosisContext
 {
-    public DiagnosisContext(ClusterSnapshot snapshot)
+    public DiagnosisContext(ClusterSnapshot snapshot, DiagnosisOptions? options = null)
     {
         Snapshot = snapshot;
+        Options = options ?? new DiagnosisOptions();
         Target = snapshot.Target;
         DaemonSet = snapshot.AgentDaemonSet;
         AgentContainer = KubeObjects.AgentContainer(DaemonSet);
@@ -27,6 +28,12 @@ internal sealed class DiagnosisContext
     }
 
     public ClusterSnapshot Snapshot { get; }
+
+    /// <summary>Inputs of the diagnosis that are not about the cluster.</summary>
+    public DiagnosisOptions Options { get; }
+
+    /// <summary>GuardDuty's verdict, once the GuardDutyCovered check has run (later checks and the Ready derivation read it).</summary>
+    public GuardDutyVerdict? GuardDuty { get; set; }
 
     public DiagnosisTarget Target { get; }
 

@@ -10,71 +10,61 @@ namespace GuardDutyCoverage.Diagnosis;
 /// </summary>
 public static class DiagnosisEngine
 {
-    /// <summary>How each check's condition is derived: from its own rows seen by these sources, or from everything a source saw.</summary>
-    private sealed record CheckDefinition(string Type, string HealthyReason, IReadOnlyList<FindingSource> Sources, bool WholeSource);
+    private const string Progress = nameof(Progress);
 
-    private static readonly CheckDefinition[] Checks =
-    [
-        new(CheckTypes.AgentReady, "AgentAvailable", [FindingSource.Local], false),
-        new(CheckTypes.PriorityClassReady, "PriorityClassPresent", [FindingSource.Local], false),
-        new(CheckTypes.AddonManagerAuthorized, "AddonManagerAllowed", [FindingSource.Local], false),
-        new(CheckTypes.AdmissionAllowed, "NoBlockingWebhooks", [FindingSource.Local], false),
-        new(CheckTypes.AgentConfigurationValid, "ConfigurationAsDeployed", [FindingSource.Local], false),
-        new(CheckTypes.GuardDutyCovered, "Healthy", [FindingSource.GuardDuty], true),
-        new(CheckTypes.EksAddonHealthy, "AddonActive", [FindingSource.EksAddon], true),
-        new(CheckTypes.NetworkReady, "VpcReady", [FindingSource.Ec2, FindingSource.GuardDuty, FindingSource.Local], false),
-    ];
+    /// <summary>The coverage verdict: the cluster's own view, GuardDuty's, and every source's Error findings.</summary>
+    private static readonly RootConditionSet CoverageSet = new(nameof(DiagnosisReport.Coverage),
+        nameof(DiagnosisReport.Local), nameof(DiagnosisReport.GuardDuty), nameof(DiagnosisReport.Findings));
 
-    /// <summary>Errors that are expected while GuardDuty or EKS are still installing the agent.</summary>
-    private static readonly HashSet<string> ExpectedWhileInstalling =
-    [
-        ReasonCodes.AgentNamespaceMissing, ReasonCodes.AgentDaemonSetMissing, ReasonCodes.AgentPodsNotReady, ReasonCodes.PriorityClassMissing,
-    ];
+    /// <summary>Ready: coverage, and nothing in progress.</summary>
+    private static readonly RootConditionSet ReadySet = new(ConditionTypes.Ready, nameof(DiagnosisReport.Coverage), Progress);
+
+    private static string Verdict(string status) => status switch
+    {
+        ConditionStatus.True => Verdicts.Healthy,
+        ConditionStatus.False => Verdicts.Unhealthy,
+        _ => Verdicts.Unknown,
+    };
 
     public static DiagnosisReport Diagnose(ClusterSnapshot snapshot) => Diagnose(snapshot, new DiagnosisOptions());
 
     public static DiagnosisReport Diagnose(ClusterSnapshot snapshot, DiagnosisOptions options)
     {
-        var context = new DiagnosisContext(snapshot);
-        if (snapshot.KubernetesObserved)
+        var context = new DiagnosisContext(snapshot, options);
+        foreach (var check in ConditionChecks.All)
         {
-            NodeChecks.ExplainPodFailures(context);
-            AgentChecks.Run(context);
-            NodeChecks.Run(context);
-            AccessChecks.RunPriorityClass(context);
-            AccessChecks.RunAddonManager(context);
-            AdmissionChecks.Run(context);
-            PolicyChecks.Run(context);
-        }
-        else
-        {
-            foreach (var check in new[] { CheckTypes.AgentReady, CheckTypes.PriorityClassReady, CheckTypes.AddonManagerAuthorized, CheckTypes.AdmissionAllowed })
+            if (check.Condition.ReadsCluster && !snapshot.KubernetesObserved)
             {
-                context.Note(check, ConditionStatus.Unknown, "NotObserved", "The cluster's objects were not read.");
+                context.Note(check.Condition.Type, ConditionStatus.Unknown, ConditionReasons.NotObserved, ConditionReasons.ClusterNotReadMessage);
+                continue;
             }
+
+            check.Run(context);
         }
 
-        ConfigurationChecks.Run(context);
-        var guardDuty = AwsChecks.GuardDuty(context, options.GuardDutyNotCheckedReason);
-        AwsChecks.EksAddon(context);
-        AwsChecks.Network(context);
-        CoverageChecks.Run(context, guardDuty);
-
+        var guardDuty = context.GuardDuty ?? throw new InvalidOperationException($"the {CheckTypes.GuardDutyCovered} check did not run");
         var findings = Merge(context);
         var local = !snapshot.KubernetesObserved
             ? Verdicts.Unknown
             : findings.Any(f => f.Entry.Severity == Severity.Error && f.Sources.Contains(FindingSource.Local)) ? Verdicts.Unhealthy : Verdicts.Healthy;
-        var guardDutyUnhealthy = guardDuty.CoverageStatus is GuardDutyVerdicts.Unhealthy or GuardDutyVerdicts.NotFound;
         // Any source's error counts: an add-on issue, a VPC problem or a version GuardDuty reports all cost coverage.
         var anyError = findings.Any(f => f.Entry.Severity == Severity.Error);
-        var coverage = local == Verdicts.Unhealthy || guardDutyUnhealthy || anyError ? Verdicts.Unhealthy
-            : local == Verdicts.Unknown || guardDuty.CoverageStatus == GuardDutyVerdicts.Unknown ? Verdicts.Unknown
-            : Verdicts.Healthy;
+        var coverage = Verdict(CoverageSet.Derive(new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [nameof(DiagnosisReport.Local)] = local == Verdicts.Unknown ? ConditionStatus.Unknown : RootConditionSet.Status(local == Verdicts.Healthy),
+            [nameof(DiagnosisReport.GuardDuty)] = guardDuty.CoverageStatus switch
+            {
+                GuardDutyVerdicts.Unhealthy or GuardDutyVerdicts.NotFound => ConditionStatus.False,
+                GuardDutyVerdicts.Unknown => ConditionStatus.Unknown,
+                _ => ConditionStatus.True,
+            },
+            [nameof(DiagnosisReport.Findings)] = RootConditionSet.Status(!anyError),
+        }));
 
         var crossCheck = CrossCheck(context, findings, local, guardDuty);
         var remediation = RemediationContext.For(context);
         var reportFindings = findings.Select(f => ToFinding(f, remediation)).ToList();
-        var checks = Checks.Select(c => Outcome(c, context, findings, guardDuty)).ToList();
+        var checks = ConditionChecks.All.Select(c => Outcome(c.Condition, context, findings, guardDuty)).ToList();
         var readiness = Readiness(context, findings, coverage, local, guardDuty, crossCheck);
 
         return new DiagnosisReport
@@ -246,7 +236,7 @@ public static class DiagnosisEngine
         return times.Where(t => t is not null).Max();
     }
 
-    private static CheckOutcome Outcome(CheckDefinition check, DiagnosisContext context, List<MergedFinding> findings, GuardDutyVerdict guardDuty)
+    private static CheckOutcome Outcome(ConditionDefinition check, DiagnosisContext context, List<MergedFinding> findings, GuardDutyVerdict guardDuty)
     {
         var relevant = findings
             .Where(f => (check.WholeSource || f.Entry.Check == check.Type) && f.Sources.Any(check.Sources.Contains))
@@ -329,11 +319,19 @@ public static class DiagnosisEngine
         var provisioning = findings.Any(f => f.Reason == ReasonCodes.EnablementProvisioningInProgress);
         var installing = provisioning || context.AddonProgressing;
         var progressing =
-            (installing && errors.All(e => ExpectedWhileInstalling.Contains(e.Reason))) ||
+            (installing && errors.All(e => e.Entry.ExpectedWhileInstalling)) ||
             (context.RolloutInProgress && errors.Count == 0 && guardDuty.CoverageStatus != GuardDutyVerdicts.NotFound) ||
             (crossCheck == CrossCheckOutcomes.GuardDutyStale);
 
-        if (coverage == Verdicts.Healthy && !context.RolloutInProgress && !context.AddonProgressing)
+        // Ready's status from the set; the branches below only choose its reason and message.
+        var ready = ReadySet.Derive(new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [nameof(DiagnosisReport.Coverage)] = coverage == Verdicts.Unknown ? ConditionStatus.Unknown : RootConditionSet.Status(coverage == Verdicts.Healthy),
+            // A roll-out, the add-on CREATING/UPDATING, or GuardDuty provisioning (unless coverage is already healthy).
+            [Progress] = RootConditionSet.Status(!(context.RolloutInProgress || context.AddonProgressing || (provisioning && coverage != Verdicts.Healthy))),
+        });
+
+        if (ready == ConditionStatus.True)
         {
             return new Readiness
             {
@@ -343,13 +341,13 @@ public static class DiagnosisEngine
             };
         }
 
-        if (coverage == Verdicts.Unknown && !progressing && local != Verdicts.Unknown && AwsAccessReasons.First(context.Snapshot.Aws) is { } access)
+        if (ready == ConditionStatus.Unknown && local != Verdicts.Unknown && AwsAccessReasons.First(context.Snapshot.Aws) is { } access)
         {
             // The operator's own AWS identity is the problem: say so, with the fix, instead of "cannot be decided".
             return new Readiness { Ready = ConditionStatus.Unknown, Reason = access.Reason, Message = access.Message };
         }
 
-        if (coverage == Verdicts.Unknown && !progressing)
+        if (ready == ConditionStatus.Unknown)
         {
             var why = local == Verdicts.Unknown ? "the cluster's objects were not read" : guardDuty.Reason ?? "GuardDuty could not be read";
             return new Readiness { Ready = ConditionStatus.Unknown, Reason = "CoverageUnknown", Message = $"Coverage cannot be decided: {why}." };

@@ -66,6 +66,7 @@ public static class ReasonCodes
     public const string GuardDutyCoverageStale = nameof(GuardDutyCoverageStale);
     public const string DuplicateAgentOnNode = nameof(DuplicateAgentOnNode);
     public const string VpcOwnedByAnotherAccount = nameof(VpcOwnedByAnotherAccount);
+    public const string AgentFrozenByExclusionTag = nameof(AgentFrozenByExclusionTag);
 }
 
 /// <summary>The checks of the diagnosis. Each is one status condition type of the custom resource.</summary>
@@ -95,8 +96,8 @@ public static class CheckTypes
     /// <summary>The VPC lets the agent reach GuardDuty (DNS attributes, guardduty-data endpoint, VPC endpoint provisioning).</summary>
     public const string NetworkReady = nameof(NetworkReady);
 
-    public static IReadOnlyList<string> All { get; } =
-        [AgentReady, PriorityClassReady, AddonManagerAuthorized, AdmissionAllowed, AgentConfigurationValid, GuardDutyCovered, EksAddonHealthy, NetworkReady];
+    /// <summary>Every condition type, in the order of the one list of checks (<see cref="Checks.ConditionChecks.All"/>).</summary>
+    public static IReadOnlyList<string> All { get; } = Checks.ConditionChecks.All.Select(c => c.Condition.Type).ToList();
 }
 
 /// <summary>Who saw a root cause.</summary>

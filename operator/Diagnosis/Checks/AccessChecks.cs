@@ -13,7 +13,7 @@ internal static class AccessChecks
         var name = context.Target.PriorityClassName;
         if (!snapshot.Observed(SnapshotKinds.PriorityClass))
         {
-            context.Note(CheckTypes.PriorityClassReady, ConditionStatus.Unknown, "NotObserved", "PriorityClasses were not read.");
+            context.Note(CheckTypes.PriorityClassReady, ConditionStatus.Unknown, ConditionReasons.NotObserved, "PriorityClasses were not read.");
             return;
         }
 
@@ -38,7 +38,7 @@ internal static class AccessChecks
         var bindingsObserved = snapshot.Observed(SnapshotKinds.ClusterRoleBinding);
         if (!bindingsObserved && reviews is null or { Count: 0 })
         {
-            context.Note(CheckTypes.AddonManagerAuthorized, ConditionStatus.Unknown, "NotObserved",
+            context.Note(CheckTypes.AddonManagerAuthorized, ConditionStatus.Unknown, ConditionReasons.NotObserved,
                 "ClusterRoleBindings were not read and no SubjectAccessReview was made.");
             return;
         }

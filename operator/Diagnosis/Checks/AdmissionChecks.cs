@@ -26,7 +26,7 @@ internal static class AdmissionChecks
         var snapshot = context.Snapshot;
         if (!snapshot.KubernetesObserved)
         {
-            context.Note(CheckTypes.AdmissionAllowed, ConditionStatus.Unknown, "NotObserved", "The cluster's objects were not read.");
+            context.Note(CheckTypes.AdmissionAllowed, ConditionStatus.Unknown, ConditionReasons.NotObserved, "The cluster's objects were not read.");
             return;
         }
 
@@ -51,7 +51,7 @@ internal static class AdmissionChecks
         }
         else if (!webhooksObserved && snapshot.DaemonSetDryRun is null && snapshot.NamespaceDryRun is null)
         {
-            context.Note(CheckTypes.AdmissionAllowed, ConditionStatus.Unknown, "NotObserved", "Webhook configurations were not read and no dry-run was made.");
+            context.Note(CheckTypes.AdmissionAllowed, ConditionStatus.Unknown, ConditionReasons.NotObserved, "Webhook configurations were not read and no dry-run was made.");
         }
         else
         {

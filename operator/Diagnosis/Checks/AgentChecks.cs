@@ -15,7 +15,7 @@ internal static class AgentChecks
         var target = context.Target;
         if (!snapshot.KubernetesObserved)
         {
-            context.Note(CheckTypes.AgentReady, ConditionStatus.Unknown, "NotObserved", "The cluster's objects were not read.");
+            context.Note(CheckTypes.AgentReady, ConditionStatus.Unknown, ConditionReasons.NotObserved, "The cluster's objects were not read.");
             return;
         }
 
@@ -24,7 +24,7 @@ internal static class AgentChecks
         {
             if (!snapshot.Observed(SnapshotKinds.DaemonSet))
             {
-                context.Note(CheckTypes.AgentReady, ConditionStatus.Unknown, "NotObserved", "DaemonSets were not read.");
+                context.Note(CheckTypes.AgentReady, ConditionStatus.Unknown, ConditionReasons.NotObserved, "DaemonSets were not read.");
                 return;
             }
 

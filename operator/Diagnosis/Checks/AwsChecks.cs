@@ -170,13 +170,13 @@ internal static class AwsChecks
         var observation = aws?.Addon;
         if (observation is null)
         {
-            context.Note(CheckTypes.EksAddonHealthy, ConditionStatus.Unknown, "NotObserved", "EKS DescribeAddon has not been read.");
+            context.Note(CheckTypes.EksAddonHealthy, ConditionStatus.Unknown, ConditionReasons.NotObserved, "EKS DescribeAddon has not been read.");
             return;
         }
 
         if (!observation.Succeeded)
         {
-            context.Note(CheckTypes.EksAddonHealthy, ConditionStatus.Unknown, AwsAccessReasons.For(observation.FailureKind) ?? "ReadFailed", observation.Error ?? "EKS DescribeAddon could not be read.");
+            context.Note(CheckTypes.EksAddonHealthy, ConditionStatus.Unknown, AwsAccessReasons.For(observation.FailureKind) ?? ConditionReasons.ReadFailed, observation.Error ?? "EKS DescribeAddon could not be read.");
             return;
         }
 
@@ -301,13 +301,13 @@ internal static class AwsChecks
         }
         else if (aws?.VpcDns is null && aws?.GuardDutyDataEndpoints is null)
         {
-            context.Note(CheckTypes.NetworkReady, ConditionStatus.Unknown, "NotObserved", "The VPC was not read (EC2).");
+            context.Note(CheckTypes.NetworkReady, ConditionStatus.Unknown, ConditionReasons.NotObserved, "The VPC was not read (EC2).");
         }
         else
         {
             var errors = new[] { aws?.VpcDns?.Error, aws?.GuardDutyDataEndpoints?.Error }.Where(e => e is not null).Distinct();
             var access = AwsAccessReasons.For(aws?.VpcDns?.FailureKind ?? AwsFailureKind.Other) ?? AwsAccessReasons.For(aws?.GuardDutyDataEndpoints?.FailureKind ?? AwsFailureKind.Other);
-            context.Note(CheckTypes.NetworkReady, ConditionStatus.Unknown, access ?? "ReadFailed", string.Join(" ", errors));
+            context.Note(CheckTypes.NetworkReady, ConditionStatus.Unknown, access ?? ConditionReasons.ReadFailed, string.Join(" ", errors));
         }
     }
 

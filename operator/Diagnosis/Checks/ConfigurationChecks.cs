@@ -32,7 +32,7 @@ internal static class ConfigurationChecks
         }
         else if (context.DaemonSet is null && context.AgentVersion() is null)
         {
-            context.Note(CheckTypes.AgentConfigurationValid, ConditionStatus.Unknown, "NotObserved", "No agent DaemonSet or add-on version to check.");
+            context.Note(CheckTypes.AgentConfigurationValid, ConditionStatus.Unknown, ConditionReasons.NotObserved, "No agent DaemonSet or add-on version to check.");
         }
     }
 

@@ -12,20 +12,7 @@ internal static class CoverageChecks
     private const string EksRuntimeMonitoring = "EKS_RUNTIME_MONITORING";
     private const string AddonManagement = "EKS_ADDON_MANAGEMENT";
 
-    public static void Run(DiagnosisContext context, GuardDutyVerdict verdict)
-    {
-        if (context.Target.GuardDutyCheck)
-        {
-            Detector(context);
-            NodesCovered(context, verdict);
-            Stale(context, verdict);
-            DuplicateAgents(context);
-        }
-
-        VpcOwner(context);
-    }
-
-    private static void Detector(DiagnosisContext context)
+    internal static void Detector(DiagnosisContext context)
     {
         var detector = context.Snapshot.Aws?.Detector is { Succeeded: true, Found: true } observation ? observation.Value : null;
         if (detector is null)
@@ -73,7 +60,7 @@ internal static class CoverageChecks
 
     private static bool Enabled(string? status) => string.Equals(status, "ENABLED", StringComparison.OrdinalIgnoreCase);
 
-    private static void NodesCovered(DiagnosisContext context, GuardDutyVerdict verdict)
+    internal static void NodesCovered(DiagnosisContext context, GuardDutyVerdict verdict)
     {
         if (verdict.CoverageStatus != GuardDutyVerdicts.Healthy || verdict.CoveredNodes is not { } covered)
         {
@@ -108,7 +95,7 @@ internal static class CoverageChecks
         }
     }
 
-    private static void Stale(DiagnosisContext context, GuardDutyVerdict verdict)
+    internal static void Stale(DiagnosisContext context, GuardDutyVerdict verdict)
     {
         if (verdict.CoverageStatus is not (GuardDutyVerdicts.Healthy or GuardDutyVerdicts.Unhealthy) || verdict.UpdatedAt is not { } updated)
         {
@@ -153,7 +140,7 @@ internal static class CoverageChecks
                 $"GuardDuty last updated the coverage record at {AwsChecks.Rfc(updated)} ({age.TotalHours:0.#} h ago, threshold {context.Target.CoverageStaleAfter.TotalHours:0.#} h); since then {string.Join(", ", changes)}."));
     }
 
-    private static void DuplicateAgents(DiagnosisContext context)
+    internal static void DuplicateAgents(DiagnosisContext context)
     {
         var rows = context.Snapshot.Aws?.Ec2Coverage is { Succeeded: true, Value: { } list } ? list : null;
         var nodes = context.Snapshot.Nodes;
@@ -191,7 +178,7 @@ internal static class CoverageChecks
         return last.StartsWith("i-", StringComparison.Ordinal) ? last : null;
     }
 
-    private static void VpcOwner(DiagnosisContext context)
+    internal static void VpcOwner(DiagnosisContext context)
     {
         var vpc = context.Snapshot.Aws?.Vpc is { Succeeded: true, Value: { } value } ? value : null;
         var account = context.Snapshot.Aws?.AccountId ?? AccountOf(context.EksCluster?.Arn);

@@ -25,15 +25,6 @@ internal static class PolicyChecks
     private static readonly string[] GitOpsManagers =
         ["argocd-controller", "argocd-application-controller", "argocd-server", "kustomize-controller", "helm-controller", "helm", "Helm", "Terraform", "terraform"];
 
-    public static void Run(DiagnosisContext context)
-    {
-        PodSecurity(context);
-        Quotas(context);
-        NetworkPolicies(context);
-        GitOps(context);
-        Mutations(context);
-    }
-
     /// <summary>The DaemonSet is missing pods: fewer scheduled than desired, or eligible nodes without a pod.</summary>
     private static bool PodsMissing(DiagnosisContext context)
     {
@@ -56,7 +47,7 @@ internal static class PolicyChecks
             .OrderByDescending(e => e.LastSeen)
             .ToList();
 
-    private static void PodSecurity(DiagnosisContext context)
+    internal static void PodSecurity(DiagnosisContext context)
     {
         var target = context.Target;
         var events = PodsMissing(context) ? RecentFailedCreates(context, "violates PodSecurity") : [];
@@ -124,7 +115,7 @@ internal static class PolicyChecks
         return found;
     }
 
-    private static void Quotas(DiagnosisContext context)
+    internal static void Quotas(DiagnosisContext context)
     {
         var target = context.Target;
         var container = context.AgentContainer;
@@ -233,7 +224,7 @@ internal static class PolicyChecks
     private static ResourceQuantity? Quantity(IDictionary<string, ResourceQuantity>? values, string name) =>
         values is not null && values.TryGetValue(name, out var value) ? value : null;
 
-    private static void NetworkPolicies(DiagnosisContext context)
+    internal static void NetworkPolicies(DiagnosisContext context)
     {
         var policies = context.Snapshot.NetworkPolicies;
         var template = context.DaemonSet?.Spec?.Template;
@@ -305,7 +296,7 @@ internal static class PolicyChecks
         });
     }
 
-    private static void GitOps(DiagnosisContext context)
+    internal static void GitOps(DiagnosisContext context)
     {
         var found = new List<string>();
         if (context.DaemonSet?.Metadata is { } ds && Owners(ds) is { Count: > 0 } dsOwners)
@@ -365,7 +356,7 @@ internal static class PolicyChecks
         return argo.Contains("Prune=false", StringComparison.Ordinal) || argo.Contains("Delete=false", StringComparison.Ordinal) || flux == "disabled" || helm == "keep";
     }
 
-    private static void Mutations(DiagnosisContext context)
+    internal static void Mutations(DiagnosisContext context)
     {
         var daemonSet = context.DaemonSet;
         var template = daemonSet?.Spec?.Template?.Spec;
