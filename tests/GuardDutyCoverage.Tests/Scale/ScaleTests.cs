@@ -157,7 +157,8 @@ public sealed class ScaleTests
         await it.WaitForReadyAsync(ConditionStatus.True);
         var reconciles = it.Manager!.RuntimeMetrics.ReconcileTotal;
         var before = TotalReconciles(reconciles);
-        await WaitUntilAsync(() => it.Sandbox.Requests.Count > 0);
+        // The Event announcing the first diagnosis is sent asynchronously (EventRecorder): let it go out first.
+        await WaitUntilAsync(() => it.Sandbox.Requests.Any(r => r.Resource == "events" && r.Verb is "create" or "patch"));
         it.Sandbox.ClearRequests();
 
         // A pod's annotation changes: the CR is reconciled; nothing it shows or probes changed.
