@@ -11,9 +11,16 @@ CRD := crds/coverage.guardduty.io_guarddutycoverages.yaml
 KUBECTL ?= kubectl
 HELM ?= .tools/bin/helm
 CHART := charts/guardduty-coverage-operator
-IMG ?= ghcr.io/guardduty-coverage/guardduty-coverage-operator:0.1.0
-INSTALLER ?= dist/install.yaml
-AOT_OUT ?= artifacts/publish-aot/linux-x64
+# The one version of the release (VERSION file): the binary, the image tag, the chart, install.yaml.
+VERSION := $(shell cat VERSION)
+IMAGE_REPO ?= ghcr.io/guardduty-coverage/guardduty-coverage-operator
+IMG ?= $(IMAGE_REPO):$(VERSION)
+DIST ?= dist
+INSTALLER ?= $(DIST)/install.yaml
+# CPU architecture of the NativeAOT binary, named as image platforms and kubernetes.io/arch name it.
+ARCH ?= amd64
+ARCHS := amd64 arm64
+AOT_OUT ?= artifacts/publish-aot/linux-$(ARCH)
 
 ##@ General
 
@@ -47,8 +54,15 @@ run: build ## Run the operator against the current kubeconfig context.
 test: ## Run unit, integration and e2e tests.
 	$(DOTNET) test GuardDutyCoverage.slnx -c $(CONFIGURATION) --nologo
 
-# Extra arguments for the harness: --quick, --scale-only, --no-scale, --scale-pods N, --scale-sizes 1000,5000,50000,
-# --operator PATH (default: the AOT binary), --operator-env NAME=VALUE (e.g. DOTNET_GCConserveMemory=5).
+FUZZ_SCALE ?= 10
+.PHONY: fuzz
+fuzz: ## The long fuzz campaign (FUZZ_SCALE x the make-test budget, >= 100,000 inputs at 10); prints the numbers.
+	rm -f $(CURDIR)/fuzz-report.txt
+	GDC_FUZZ_SCALE=$(FUZZ_SCALE) GDC_FUZZ_REPORT=$(CURDIR)/fuzz-report.txt $(DOTNET) test tests/GuardDutyCoverage.Tests -c $(CONFIGURATION) --nologo --filter "Category=Fuzz"; \
+	  status=$$?; cat $(CURDIR)/fuzz-report.txt 2>/dev/null; exit $$status
+
+# Extra arguments for the harness: --quick, --scale-only, --no-scale, --scale-pods N, --scale-sizes 5000,50000,
+# --operator PATH (default: the AOT binary), --operator-env NAME=VALUE (e.g. DOTNET_gcConcurrent=1).
 BENCH_ARGS ?=
 
 .PHONY: bench
@@ -56,8 +70,8 @@ bench: publish-aot ## Run the performance harness and the scale harness at 5,000
 	$(DOTNET) run --project benchmarks -c $(CONFIGURATION) --nologo -- --operator $(AOT_OUT)/guardduty-coverage $(BENCH_ARGS)
 
 .PHONY: bench-scale
-bench-scale: publish-aot ## The scale harness only, one column per size (1,000 / 5,000 / 20,000 / 50,000 agent pods).
-	$(DOTNET) run --project benchmarks -c $(CONFIGURATION) --nologo -- --scale-only --scale-sizes 1000,5000,20000,50000 --operator $(AOT_OUT)/guardduty-coverage $(BENCH_ARGS)
+bench-scale: publish-aot ## The scale harness only, one column per size (5,000 and 50,000 agent pods: the growth is visible).
+	$(DOTNET) run --project benchmarks -c $(CONFIGURATION) --nologo -- --scale-only --scale-sizes 5000,50000 --operator $(AOT_OUT)/guardduty-coverage $(BENCH_ARGS)
 
 .PHONY: clean
 clean: ## Remove build output.
@@ -66,8 +80,29 @@ clean: ## Remove build output.
 ##@ Build
 
 .PHONY: publish-aot
-publish-aot: ## NativeAOT-publish the operator for linux-x64 into artifacts/publish-aot/linux-x64, as the Dockerfile does (needs clang, zlib1g-dev: make tools).
-	$(DOTNET) publish operator -c Release -r linux-x64 -p:PublishAot=true -o $(AOT_OUT) --nologo
+publish-aot: ## NativeAOT-publish the operator for linux/ARCH (amd64, arm64) into artifacts/publish-aot/linux-ARCH, as the Dockerfile does (make tools first).
+	@case "$(ARCH)" in amd64|arm64) ;; *) echo "ARCH must be amd64 or arm64, not '$(ARCH)'" >&2; exit 2 ;; esac
+	$(DOTNET) publish operator -c Release --os linux -a $(ARCH) -p:PublishAot=true -o $(AOT_OUT) --nologo
+
+.PHONY: check-arch
+check-arch: ## Run the arm64 binary under qemu-user and compare it with the amd64 one (crd, diagnose --bundle, version).
+	hack/check-arch.sh artifacts/publish-aot/linux-amd64/guardduty-coverage artifacts/publish-aot/linux-arm64/guardduty-coverage
+
+.PHONY: release
+release: $(HELM) ## Write DIST (dist/): amd64+arm64 binaries, SHA256SUMS, install.yaml for IMG, the chart package, a CycloneDX SBOM; then check they agree.
+	rm -rf $(DIST)
+	@mkdir -p $(DIST)
+	@for arch in $(ARCHS); do \
+	  $(MAKE) --no-print-directory publish-aot ARCH=$$arch AOT_OUT=artifacts/publish-aot/linux-$$arch; \
+	  install -m 0755 artifacts/publish-aot/linux-$$arch/guardduty-coverage $(DIST)/guardduty-coverage-linux-$$arch; \
+	done
+	cd $(DIST) && sha256sum guardduty-coverage-linux-* > SHA256SUMS
+	$(MAKE) --no-print-directory build-installer IMG=$(IMG) INSTALLER=$(DIST)/install.yaml
+	$(HELM) package $(CHART) --destination $(DIST)
+	$(DOTNET) tool restore
+	$(DOTNET) dotnet-CycloneDX operator/GuardDutyCoverage.Operator.csproj --output $(DIST) --filename guardduty-coverage-operator-$(VERSION).cdx.json \
+	  --output-format Json --set-name guardduty-coverage-operator --set-version $(VERSION) --exclude-test-projects
+	hack/release-check.sh $(DIST) $(VERSION) $(IMG)
 
 ##@ Deployment
 
@@ -84,15 +119,15 @@ helm-lint: $(HELM) ## helm lint --strict the chart with default and all-features
 .PHONY: build-installer
 build-installer: ## Write dist/install.yaml (INSTALLER=...): CRD + operator from config/default, with image IMG.
 	@mkdir -p $(dir $(INSTALLER))
-	hack/installer-overlay.sh "$(IMG)" dist/overlay
-	$(KUBECTL) kustomize dist/overlay > $(INSTALLER).tmp
+	hack/installer-overlay.sh "$(IMG)" artifacts/installer-overlay
+	$(KUBECTL) kustomize artifacts/installer-overlay > $(INSTALLER).tmp
 	@mv $(INSTALLER).tmp $(INSTALLER)
 	@echo "wrote $(INSTALLER) for $(IMG)"
 
 .PHONY: deploy
 deploy: ## Install CRD + operator into the current kubectl context (kubectl apply -k), with image IMG.
-	hack/installer-overlay.sh "$(IMG)" dist/overlay
-	$(KUBECTL) apply -k dist/overlay
+	hack/installer-overlay.sh "$(IMG)" artifacts/installer-overlay
+	$(KUBECTL) apply -k artifacts/installer-overlay
 
 .PHONY: undeploy
 undeploy: ## Remove the operator and the CRD (and with it every GuardDutyCoverage) from the current kubectl context.
@@ -101,7 +136,7 @@ undeploy: ## Remove the operator and the CRD (and with it every GuardDutyCoverag
 ##@ Tools
 
 .PHONY: tools
-tools: ## Install helm (into .tools/), lua5.1/lua5.4, clang and zlib1g-dev: everything the deploy tests and publish-aot use.
+tools: ## Install helm (into .tools/), lua5.1/lua5.4, promtool, clang, zlib1g-dev, the arm64 cross toolchain and qemu-user: everything the deploy tests, publish-aot and release use.
 	hack/install-tools.sh
 
 $(HELM):
