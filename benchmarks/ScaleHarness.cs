@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 using GuardDutyCoverage.Sandbox.Aws;
 using GuardDutyCoverage.Tests;
 using GuardDutyCoverage.Tests.Aws;

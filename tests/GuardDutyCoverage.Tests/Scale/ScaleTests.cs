@@ -5,7 +5,7 @@ using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Diagnosis;
 using GuardDutyCoverage.Runtime;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 using GuardDutyCoverage.Tests.Integration;
 using k8s;
 using k8s.Models;
