@@ -149,28 +149,6 @@ public sealed class ScaleTests
         Assert.Null(view.Pods("not-watched"));
     }
 
-    [Fact]
-    public async Task ANoOpReconcileSendsNoRequest()
-    {
-        await using var it = await OperatorUnderTest.StartAsync();
-        it.ApplyCoverage();
-        await it.WaitForReadyAsync(ConditionStatus.True);
-        var reconciles = it.Manager!.RuntimeMetrics.ReconcileTotal;
-        var before = TotalReconciles(reconciles);
-        // The Event announcing the first diagnosis is sent asynchronously (EventRecorder): let it go out first.
-        await WaitUntilAsync(() => it.Sandbox.Requests.Any(r => r.Resource == "events" && r.Verb is "create" or "patch"));
-        it.Sandbox.ClearRequests();
-
-        // A pod's annotation changes: the CR is reconciled; nothing it shows or probes changed.
-        var pod = it.Sandbox.Cluster.Get("v1", "Pod", AgentNamespace, "aws-guardduty-agent-p1")!;
-        ((JsonObject)pod["metadata"]!)["annotations"] = new JsonObject { ["example.com/touched"] = "1" };
-        it.Sandbox.Cluster.Upsert(pod);
-        await WaitUntilAsync(() => TotalReconciles(reconciles) > before);
-        await WaitUntilAsync(() => it.Manager.RuntimeMetrics.ActiveWorkers.Value(CoverageReconciler.ControllerName) == 0);
-
-        Assert.DoesNotContain(it.Sandbox.Requests, r => r.Verb != "watch");
-    }
-
     private static double TotalReconciles(Counter counter) =>
         new[] { "success", "requeue_after", "requeue", "error" }.Sum(result => counter.Value(CoverageReconciler.ControllerName, result));
 
