@@ -71,9 +71,17 @@ fuzz: ## The long fuzz campaign (FUZZ_SCALE x the make-test budget, >= 100,000 i
 	GDC_FUZZ_SCALE=$(FUZZ_SCALE) GDC_FUZZ_REPORT=$(CURDIR)/fuzz-report.txt $(DOTNET) test tests/GuardDutyCoverage.Tests -c $(CONFIGURATION) --nologo --filter "Category=Fuzz"; \
 	  status=$$?; cat $(CURDIR)/fuzz-report.txt 2>/dev/null; exit $$status
 
+# Extra arguments for the harness: --quick, --scale-only, --no-scale, --scale-pods N, --scale-sizes 5000,50000,
+# --operator PATH (default: the AOT binary), --operator-env NAME=VALUE (e.g. DOTNET_gcConcurrent=1).
+BENCH_ARGS ?=
+
 .PHONY: bench
-bench: ## Run the performance harness (prints numbers; tests never assert time).
-	$(DOTNET) run --project benchmarks -c $(CONFIGURATION) --nologo
+bench: publish-aot ## Run the performance harness and the scale harness at 5,000 pods on the AOT binary (prints numbers; tests never assert time).
+	$(DOTNET) run --project benchmarks -c $(CONFIGURATION) --nologo -- --operator $(AOT_OUT)/guardduty-coverage $(BENCH_ARGS)
+
+.PHONY: bench-scale
+bench-scale: publish-aot ## The scale harness only, one column per size (5,000 and 50,000 agent pods: the growth is visible).
+	$(DOTNET) run --project benchmarks -c $(CONFIGURATION) --nologo -- --scale-only --scale-sizes 5000,50000 --operator $(AOT_OUT)/guardduty-coverage $(BENCH_ARGS)
 
 .PHONY: clean
 clean: ## Remove build output.

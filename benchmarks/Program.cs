@@ -11,8 +11,17 @@ using GuardDutyCoverage.Tests.Integration;
 // Numbers, not verdicts: each benchmark prints what it measured. Run with `make bench` (Release).
 var results = new List<(string Name, string Value)>();
 var quick = args.Contains("--quick");
+var scaleOnly = args.Contains("--scale-only");
+var scaleSizes = Option("--scale-sizes")?.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList()
+    ?? (args.Contains("--no-scale") ? [] : [int.Parse(Option("--scale-pods") ?? "5000", CultureInfo.InvariantCulture)]);
+// --operator-env NAME=VALUE (repeatable): e.g. DOTNET_GCConserveMemory=5 to compare GC settings without a rebuild.
+var operatorEnvironment = args.Select((a, i) => (a, i)).Where(p => p.a == "--operator-env" && p.i + 1 < args.Length)
+    .Select(p => args[p.i + 1].Split('=', 2)).Select(kv => KeyValuePair.Create(kv[0], kv.Length > 1 ? kv[1] : "")).ToList();
+var operatorBinary = Option("--operator") ?? Path.Combine(GuardDutyCoverage.Tests.RepoPaths.Root, "artifacts", "publish-aot", "linux-amd64", "guardduty-coverage");
 Console.WriteLine($"GuardDuty Coverage Operator benchmarks ({Environment.ProcessorCount} cores, .NET {Environment.Version}{(quick ? ", quick" : "")})");
 
+if (!scaleOnly)
+{
 // 1. The diagnosis engine (pure): a healthy and a broken snapshot.
 foreach (var (name, builder) in new[]
 {
@@ -114,8 +123,35 @@ foreach (var (name, value) in results)
 {
     Console.WriteLine($"  {name.PadRight(width)}  {value}");
 }
+}
+
+// 6. The scale harness (issue 11): the operator binary as a process against N agent pods; one column per size.
+if (scaleSizes.Count > 0)
+{
+    if (!File.Exists(operatorBinary))
+    {
+        Console.Error.WriteLine($"scale harness: no operator binary at {operatorBinary}: run `make publish-aot` first, or pass --operator PATH (--no-scale skips the harness)");
+        return 2;
+    }
+
+    var scale = new List<GuardDutyCoverage.Benchmarks.ScaleResult>();
+    foreach (var pods in scaleSizes)
+    {
+        scale.Add(await new GuardDutyCoverage.Benchmarks.ScaleHarness(operatorBinary, operatorEnvironment: operatorEnvironment).RunAsync(pods, CancellationToken.None));
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"Scale ({operatorBinary}, {new FileInfo(operatorBinary).Length / 1024.0 / 1024.0:F1} MiB binary):");
+    GuardDutyCoverage.Benchmarks.ScaleHarness.PrintTable(scale, Console.Out);
+}
 
 return 0;
+
+string? Option(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
 
 static SnapshotBuilder Broken()
 {

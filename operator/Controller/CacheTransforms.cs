@@ -68,7 +68,21 @@ public static class CacheTransforms
         }
     }
 
-    /// <summary>Any other cached kind: managedFields go (only the DaemonSet's are read, and it is cached whole).</summary>
+    /// <summary>
+    /// The transform each cached kind goes through (ClusterView registers its informers with it; the tests run every
+    /// catalog case and bundle through it and require the same diagnosis). Kept whole: the DaemonSet (its managedFields
+    /// date roll-outs and show the add-on's image conflicts) and the agent Namespace (its managedFields name GitOps
+    /// field managers). Nodes and Pods are trimmed to what the checks read; every other kind loses its managedFields.
+    /// </summary>
+    public static Action<IKubernetesObject<V1ObjectMeta>>? For(string kind) => kind switch
+    {
+        "DaemonSet" or "Namespace" => null,
+        "Node" => Node,
+        "Pod" => Pod,
+        _ => DropManagedFields,
+    };
+
+    /// <summary>Any other cached kind: managedFields go (only the DaemonSet's and the Namespace's are read, and those are cached whole).</summary>
     public static void DropManagedFields(IKubernetesObject<V1ObjectMeta> obj) => obj.Metadata?.ManagedFields?.Clear();
 
     private static void StripMetadata(V1ObjectMeta? metadata, bool keepAnnotations)

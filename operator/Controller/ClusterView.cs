@@ -24,23 +24,37 @@ public sealed class ClusterView : IClusterReader
 
     private ClusterView(Manager manager, IReadOnlyList<string> agentNamespaces)
     {
-        Coverages = manager.AddInformer(CoverageResources.Coverages);
-        PriorityClasses = manager.AddInformer(KubeResources.PriorityClasses);
-        ClusterRoleBindings = manager.AddInformer(KubeResources.ClusterRoleBindings);
-        ValidatingWebhooks = manager.AddInformer(KubeResources.ValidatingWebhookConfigurations);
-        MutatingWebhooks = manager.AddInformer(KubeResources.MutatingWebhookConfigurations);
-        Nodes = manager.AddInformer(KubeResources.Nodes, new InformerOptions { Transform = CacheTransforms.Node });
+        // Each cache keeps what the checks read (CacheTransforms.For): managedFields only on the DaemonSet and the
+        // agent Namespace, Nodes and Pods trimmed.
+        Coverages = manager.AddInformer(CoverageResources.Coverages, Cached(CoverageResources.Coverages.Kind));
+        PriorityClasses = manager.AddInformer(KubeResources.PriorityClasses, Cached(KubeResources.PriorityClasses.Kind));
+        ClusterRoleBindings = manager.AddInformer(KubeResources.ClusterRoleBindings, Cached(KubeResources.ClusterRoleBindings.Kind));
+        ValidatingWebhooks = manager.AddInformer(KubeResources.ValidatingWebhookConfigurations, Cached(KubeResources.ValidatingWebhookConfigurations.Kind));
+        MutatingWebhooks = manager.AddInformer(KubeResources.MutatingWebhookConfigurations, Cached(KubeResources.MutatingWebhookConfigurations.Kind));
+        Nodes = manager.AddInformer(KubeResources.Nodes, Cached(KubeResources.Nodes.Kind));
         foreach (var ns in agentNamespaces)
         {
-            _namespaces[ns] = manager.AddInformer(KubeResources.Namespaces, new InformerOptions { FieldSelector = "metadata.name=" + ns });
-            _daemonSets[ns] = manager.AddInformer(KubeResources.DaemonSets, new InformerOptions { Namespace = ns });
-            _pods[ns] = manager.AddInformer(KubeResources.Pods, new InformerOptions { Namespace = ns, Transform = CacheTransforms.Pod });
-            _events[ns] = manager.AddInformer(KubeResources.Events, new InformerOptions { Namespace = ns, Transform = CacheTransforms.DropManagedFields });
-            _quotas[ns] = manager.AddInformer(KubeResources.ResourceQuotas, new InformerOptions { Namespace = ns, Transform = CacheTransforms.DropManagedFields });
-            _limitRanges[ns] = manager.AddInformer(KubeResources.LimitRanges, new InformerOptions { Namespace = ns, Transform = CacheTransforms.DropManagedFields });
-            _networkPolicies[ns] = manager.AddInformer(KubeResources.NetworkPolicies, new InformerOptions { Namespace = ns, Transform = CacheTransforms.DropManagedFields });
+            _namespaces[ns] = manager.AddInformer(KubeResources.Namespaces, Cached(KubeResources.Namespaces.Kind) with { FieldSelector = "metadata.name=" + ns });
+            _daemonSets[ns] = manager.AddInformer(KubeResources.DaemonSets, Cached(KubeResources.DaemonSets.Kind) with { Namespace = ns });
+            var pods = manager.AddInformer(KubeResources.Pods, Cached(KubeResources.Pods.Kind) with { Namespace = ns });
+            pods.Cache.AddIndex(PodsByOwner, OwnersOf);
+            pods.Cache.AddIndex(PodsByNode, pod => pod.Spec?.NodeName is { Length: > 0 } node ? [node] : []);
+            _pods[ns] = pods;
+            _events[ns] = manager.AddInformer(KubeResources.Events, Cached(KubeResources.Events.Kind) with { Namespace = ns });
+            _quotas[ns] = manager.AddInformer(KubeResources.ResourceQuotas, Cached(KubeResources.ResourceQuotas.Kind) with { Namespace = ns });
+            _limitRanges[ns] = manager.AddInformer(KubeResources.LimitRanges, Cached(KubeResources.LimitRanges.Kind) with { Namespace = ns });
+            _networkPolicies[ns] = manager.AddInformer(KubeResources.NetworkPolicies, Cached(KubeResources.NetworkPolicies.Kind) with { Namespace = ns });
         }
     }
+
+    /// <summary>Pod index: by owner (<c>Kind/name</c>; <see cref="NoOwner"/> for pods without owners), kept as the informer delivers pods.</summary>
+    public const string PodsByOwner = "owner";
+
+    /// <summary>Pod index: by <c>spec.nodeName</c> (unscheduled pods are not in it).</summary>
+    public const string PodsByNode = "node";
+
+    /// <summary>The <see cref="PodsByOwner"/> value of pods without owner references.</summary>
+    public const string NoOwner = "";
 
     public Informer<V1Alpha1GuardDutyCoverage> Coverages { get; }
 
@@ -54,6 +68,14 @@ public sealed class ClusterView : IClusterReader
 
     /// <summary>Every Node, cluster-wide, transformed (<see cref="CacheTransforms.Node"/>).</summary>
     public Informer<V1Node> Nodes { get; }
+
+    private static InformerOptions Cached(string kind) => new() { Transform = CacheTransforms.For(kind) };
+
+    /// <summary>The pod informer of an agent namespace (null: not watched).</summary>
+    public Informer<V1Pod>? Pods(string agentNamespace) => _pods.GetValueOrDefault(agentNamespace);
+
+    internal static IEnumerable<string> OwnersOf(V1Pod pod) =>
+        pod.Metadata?.OwnerReferences is { Count: > 0 } owners ? owners.Select(o => o.Kind + "/" + o.Name) : [NoOwner];
 
     public static ClusterView Register(Manager manager, IReadOnlyList<string> agentNamespaces) => new(manager, agentNamespaces);
 
@@ -138,7 +160,7 @@ public sealed class ClusterView : IClusterReader
         {
             AgentNamespace = watched ? _namespaces[ns].Cache.Get(ns) : null,
             AgentDaemonSet = watched ? _daemonSets[ns].Cache.Get(target.DaemonSetName, ns) : null,
-            AgentNamespacePods = watched ? _pods[ns].Cache.List(ns) : [],
+            AgentNamespacePods = watched ? AgentPods(_pods[ns].Cache, target.DaemonSetName) : [],
             PriorityClass = PriorityClasses.Cache.Get(target.PriorityClassName),
             ClusterRoleBindings = ClusterRoleBindings.Cache.List(),
             ValidatingWebhooks = ValidatingWebhooks.Cache.List(),
@@ -150,5 +172,17 @@ public sealed class ClusterView : IClusterReader
             NetworkPolicies = watched ? _networkPolicies[ns].Cache.List(ns) : null,
             Unobserved = unobserved,
         });
+    }
+
+    /// <summary>
+    /// The pods the diagnosis can count as the agent's (DiagnosisContext.IsAgentPod): those the DaemonSet owns and the
+    /// owner-less ones (matched by the selector later). Read from the owner index, so a reconcile never scans every pod
+    /// of the namespace; the index's lists are shared by all readers until a pod of that owner changes.
+    /// </summary>
+    private static IReadOnlyList<V1Pod> AgentPods(InformerCache<V1Pod> cache, string daemonSetName)
+    {
+        var owned = cache.ByIndex(PodsByOwner, "DaemonSet/" + daemonSetName);
+        var orphans = cache.ByIndex(PodsByOwner, NoOwner);
+        return orphans.Count == 0 ? owned : [.. owned, .. orphans];
     }
 }

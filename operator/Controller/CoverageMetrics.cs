@@ -30,8 +30,15 @@ public sealed class CoverageMetrics
     private readonly Counter _awsErrors;
     private readonly Gauge _nodes;
 
+    /// <summary>Fine below 10 ms, where a reconcile that needs no probe belongs (controller-runtime's histogram starts at 5 ms).</summary>
+    private static readonly double[] ReconcileBuckets =
+        [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private readonly Histogram _reconcile;
+
     public CoverageMetrics(MetricsRegistry registry)
     {
+        _reconcile = registry.Histogram("guardduty_coverage_reconcile_duration_seconds", "Duration of a GuardDutyCoverage reconcile that diagnosed, by whether the live probes were re-run (refreshed) or reused.", ReconcileBuckets, "probes");
         _state = registry.Gauge("guardduty_coverage_state", "Coverage verdict of a GuardDutyCoverage: 1 for the current state.", "name", "cluster_name", "state");
         _condition = registry.Gauge("guardduty_coverage_condition", "Status conditions of a GuardDutyCoverage: 1 for the current status.", "name", "cluster_name", "type", "status");
         _finding = registry.Gauge("guardduty_coverage_finding", "Current root-cause findings of a GuardDutyCoverage.", "name", "cluster_name", "reason", "severity");
@@ -42,6 +49,9 @@ public sealed class CoverageMetrics
         _nodes = registry.Gauge("guardduty_coverage_nodes", "Nodes of the cluster of a GuardDutyCoverage by kind: eligible, with_agent, not_coverable (operator) and guardduty_covered, guardduty_compatible (ListCoverage).", "name", "cluster_name", "kind");
         _remediations = registry.Counter("guardduty_coverage_remediations_total", "Safe fixes applied (spec.remediation.mode Apply).", "name", "fix", "result");
     }
+
+    /// <summary>One reconcile that diagnosed (not an invalid spec or a deleted CR).</summary>
+    public void Reconciled(TimeSpan duration, bool probesReused) => _reconcile.Observe(duration.TotalSeconds, probesReused ? "reused" : "refreshed");
 
     public void Record(string name, string clusterName, GuardDutyCoverageStatus status)
     {

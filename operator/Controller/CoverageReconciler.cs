@@ -62,6 +62,7 @@ public sealed class CoverageReconciler(
             return ReconcileResult.Done;
         }
 
+        var started = time.GetTimestamp();
         var now = time.GetUtcNow();
         var generation = coverage.Metadata.Generation ?? 0;
         var validation = SpecValidator.Validate(coverage.Spec, options);
@@ -113,7 +114,9 @@ public sealed class CoverageReconciler(
 
         var status = StatusComposer.FromReport(report, coverage.Status, generation, now);
         var periodic = validation.Interval + TimeSpan.FromSeconds(validation.Interval.TotalSeconds * 0.1 * Jitter());
-        return await WriteAsync(coverage, status, periodic, cancellationToken).ConfigureAwait(false);
+        var result = await WriteAsync(coverage, status, periodic, cancellationToken).ConfigureAwait(false);
+        metrics.Reconciled(time.GetElapsedTime(started), probeResults.Reused);
+        return result;
     }
 
     private async Task<ReconcileResult> WriteAsync(V1Alpha1GuardDutyCoverage coverage, GuardDutyCoverageStatus status, TimeSpan? retryAfter, CancellationToken cancellationToken)

@@ -11,7 +11,11 @@ namespace GuardDutyCoverage.Controller;
 public sealed record ProbeResults(
     IReadOnlyList<AccessReviewResult>? AccessReviews,
     DryRunResult? DaemonSetDryRun,
-    DryRunResult? NamespaceDryRun);
+    DryRunResult? NamespaceDryRun)
+{
+    /// <summary>Served from the cache (no input changed, younger than the interval): no request was sent.</summary>
+    public bool Reused { get; init; }
+}
 
 /// <summary>
 /// Runs the live probes the diagnosis asks for (<see cref="LiveProbes"/>): SubjectAccessReviews for
@@ -70,7 +74,7 @@ public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger
         var results = new ProbeResults(reviews, daemonSet, ns);
         if (!failed)
         {
-            _cache[key] = new Cached(fingerprint, now, results);
+            _cache[key] = new Cached(fingerprint, now, results with { Reused = true });
         }
         else
         {

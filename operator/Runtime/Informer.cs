@@ -17,7 +17,8 @@ public sealed record InformerOptions
 
     /// <summary>
     /// Applied in place to every object before it is cached and handed to handlers (client-go's TransformFunc): drop
-    /// what no reader uses (managedFields, images, volumes...) so that large clusters do not double the memory.
+    /// what no reader uses (managedFields, images, volumes...) so that large clusters do not double the memory. A LIST
+    /// applies it to each item as it is read from the response, before the next one is read.
     /// </summary>
     public Action<IKubernetesObject<V1ObjectMeta>>? Transform { get; init; }
 
@@ -369,6 +370,7 @@ public sealed class Informer<T> : IInformer
                 Limit = resourceVersion is "" or "0" ? options.PageSize : null,
                 ResourceVersion = resourceVersion.Length == 0 ? null : resourceVersion,
             },
+            options.Transform is null ? null : obj => options.Transform(obj),
             cancellationToken);
 
     /// <summary>client-go's <c>isTooLargeResourceVersionError</c>: a 504 whose Status cause says so.</summary>
@@ -534,7 +536,7 @@ public sealed class Informer<T> : IInformer
             var listed = new HashSet<string>(StringComparer.Ordinal);
             foreach (var obj in items)
             {
-                options.Transform?.Invoke(obj);
+                // Transformed already, as the LIST was read (KubeApiClient.ListAllAsync).
                 listed.Add(InformerCache<T>.KeyOf(obj));
             }
 

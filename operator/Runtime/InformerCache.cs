@@ -6,7 +6,9 @@ namespace GuardDutyCoverage.Runtime;
 /// <summary>
 /// The thread-safe local copy of one kind kept by an <see cref="Informer{T}"/> (client-go's indexer), keyed
 /// <c>namespace/name</c> (or <c>name</c> for cluster-scoped objects), with a namespace index and optional custom indexes.
-/// Objects are shared with every reader: treat them as read-only.
+/// Objects are shared with every reader: treat them as read-only. Lists handed out are built once and reused until
+/// the objects they hold change, so many readers of the same slice in one burst (20 CRs over one namespace's 5,000
+/// pods) share one sorted list instead of sorting it each.
 /// </summary>
 public sealed class InformerCache<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
@@ -17,6 +19,8 @@ public sealed class InformerCache<T>
     private readonly Dictionary<string, T> items = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<T, IEnumerable<string>>> indexers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, HashSet<string>>> indices = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Index, string Value), IReadOnlyList<T>> builtLists = [];
+    private IReadOnlyList<T>? builtAll;
 
     internal InformerCache()
     {
@@ -55,7 +59,7 @@ public sealed class InformerCache<T>
     {
         lock (gate)
         {
-            return [.. items.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value)];
+            return builtAll ??= [.. items.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value)];
         }
     }
 
@@ -79,9 +83,18 @@ public sealed class InformerCache<T>
                 throw new ArgumentException($"no index named \"{indexName}\"", nameof(indexName));
             }
 
-            return index.TryGetValue(value, out var keys)
-                ? [.. keys.Order(StringComparer.Ordinal).Select(k => items[k])]
-                : [];
+            if (!index.TryGetValue(value, out var keys))
+            {
+                return [];
+            }
+
+            if (!builtLists.TryGetValue((indexName, value), out var list))
+            {
+                list = [.. keys.Order(StringComparer.Ordinal).Select(k => items[k])];
+                builtLists[(indexName, value)] = list;
+            }
+
+            return list;
         }
     }
 
@@ -120,11 +133,13 @@ public sealed class InformerCache<T>
             }
 
             items[key] = obj;
+            builtAll = null;
             foreach (var (name, indexFunc) in indexers)
             {
                 foreach (var value in indexFunc(obj))
                 {
                     Add(indices[name], value, key);
+                    builtLists.Remove((name, value));
                 }
             }
 
@@ -141,6 +156,7 @@ public sealed class InformerCache<T>
                 return null;
             }
 
+            builtAll = null;
             Unindex(key, old);
             return old;
         }
@@ -153,6 +169,7 @@ public sealed class InformerCache<T>
             var index = indices[name];
             foreach (var value in indexFunc(obj))
             {
+                builtLists.Remove((name, value));
                 if (index.TryGetValue(value, out var keys) && keys.Remove(key) && keys.Count == 0)
                 {
                     index.Remove(value);

@@ -135,9 +135,17 @@ public sealed class KubeApiClient
     /// <summary>One LIST request (one page when <see cref="ListOptions.Limit"/> is set).</summary>
     public Task<KubeList<T>> ListAsync<T>(ResourceType<T> type, string? namespaceName = null, ListOptions? options = null, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject<V1ObjectMeta> =>
-        WithDeadlineAsync("GET", type.CollectionPath(namespaceName), token => ListCoreAsync(type, namespaceName, options, token), cancellationToken);
+        ListAsync(type, namespaceName, options, null, cancellationToken);
 
-    private async Task<KubeList<T>> ListCoreAsync<T>(ResourceType<T> type, string? namespaceName, ListOptions? options, CancellationToken cancellationToken)
+    /// <summary>
+    /// One LIST request read from the stream one item at a time (<see cref="ListStreamReader"/>), each item passed to
+    /// <paramref name="transform"/> as it is read: the whole response never exists in memory as one document.
+    /// </summary>
+    public Task<KubeList<T>> ListAsync<T>(ResourceType<T> type, string? namespaceName, ListOptions? options, Action<T>? transform, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        WithDeadlineAsync("GET", type.CollectionPath(namespaceName), token => ListCoreAsync(type, namespaceName, options, transform, token), cancellationToken);
+
+    private async Task<KubeList<T>> ListCoreAsync<T>(ResourceType<T> type, string? namespaceName, ListOptions? options, Action<T>? transform, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         options ??= new ListOptions();
@@ -152,8 +160,7 @@ public sealed class KubeApiClient
             .Add("timeoutSeconds", options.TimeoutSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var response = await SendAsync(HttpMethod.Get, path, query, null, HttpCompletionOption.ResponseHeadersRead, allowNotFound: false, cancellationToken).ConfigureAwait(false);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var document = await ParseDocumentAsync(stream, "GET", path, cancellationToken).ConfigureAwait(false);
-        return ReadList(document.RootElement, type, path);
+        return await ListStreamReader.ReadAsync(stream, type, path, transform, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -162,7 +169,16 @@ public sealed class KubeApiClient
     /// <see cref="MaxPagedListRestarts"/> such restarts it is read in one request without paging, as client-go's pager
     /// falls back to a full list, so a server that compacts faster than we page still ends.
     /// </summary>
-    public async Task<KubeList<T>> ListAllAsync<T>(ResourceType<T> type, string? namespaceName = null, ListOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<KubeList<T>> ListAllAsync<T>(ResourceType<T> type, string? namespaceName = null, ListOptions? options = null, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        ListAllAsync(type, namespaceName, options, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ListAllAsync{T}(ResourceType{T}, string?, ListOptions?, CancellationToken)"/> with
+    /// <paramref name="transform"/> applied to each item as it is read (an informer's transform): full objects never
+    /// pile up, a 5,000-pod LIST leaves only transformed objects behind.
+    /// </summary>
+    public async Task<KubeList<T>> ListAllAsync<T>(ResourceType<T> type, string? namespaceName, ListOptions? options, Action<T>? transform, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         options ??= new ListOptions { Limit = 500 };
@@ -178,7 +194,7 @@ public sealed class KubeApiClient
                 KubeList<T> result;
                 try
                 {
-                    result = await ListAsync(type, namespaceName, page, cancellationToken).ConfigureAwait(false);
+                    result = await ListAsync(type, namespaceName, page, transform, cancellationToken).ConfigureAwait(false);
                 }
                 catch (KubeApiException e) when (e.IsGone && page.Continue is not null)
                 {
@@ -199,7 +215,7 @@ public sealed class KubeApiClient
 
             if (++restarts > MaxPagedListRestarts)
             {
-                return await ListAsync(type, namespaceName, options with { Limit = null, Continue = null }, cancellationToken).ConfigureAwait(false);
+                return await ListAsync(type, namespaceName, options with { Limit = null, Continue = null }, transform, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -438,48 +454,6 @@ public sealed class KubeApiClient
         catch (JsonException e)
         {
             throw new InvalidDataException($"{verb} {path}: the response is not a valid {typeof(T).Name}: {e.Message}", e);
-        }
-    }
-
-    private static async Task<JsonDocument> ParseDocumentAsync(Stream stream, string verb, string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await JsonDocument.ParseAsync(stream, default, cancellationToken).ConfigureAwait(false);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{verb} {path}: the response is not JSON: {e.Message}", e);
-        }
-    }
-
-    private static KubeList<T> ReadList<T>(JsonElement root, ResourceType<T> type, string path)
-        where T : class, IKubernetesObject<V1ObjectMeta>
-    {
-        try
-        {
-            var items = new List<T>();
-            if (root.TryGetProperty("items", out var array) && array.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var item in array.EnumerateArray())
-                {
-                    var obj = item.Deserialize(type.TypeInfo) ?? throw new InvalidDataException($"GET {path}: null item in list");
-
-                    // Items of a list carry no apiVersion/kind on some servers; the descriptor knows them.
-                    obj.ApiVersion ??= type.ApiVersion;
-                    obj.Kind ??= type.Kind;
-                    items.Add(obj);
-                }
-            }
-
-            var meta = root.TryGetProperty("metadata", out var metadata)
-                ? metadata.Deserialize(KubeJson.TypeInfo<V1ListMeta>())
-                : null;
-            return new KubeList<T>(items, meta?.ResourceVersion ?? "", string.IsNullOrEmpty(meta?.ContinueProperty) ? null : meta.ContinueProperty, meta?.RemainingItemCount);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"GET {path}: the response is not a valid {type.Kind} list: {e.Message}", e);
         }
     }
 
