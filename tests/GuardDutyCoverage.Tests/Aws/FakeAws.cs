@@ -124,6 +124,15 @@ public sealed class FakeAws : IAwsClientFactory
         }
     }
 
+    /// <summary>The account that owns a VPC (DescribeVpcs OwnerId); a VPC without one is the caller's own.</summary>
+    public void PutVpcOwner(string region, string vpcId, string ownerAccountId)
+    {
+        lock (_lock)
+        {
+            Of(region).VpcOwners[vpcId] = ownerAccountId;
+        }
+    }
+
     public void PutVpcEndpoint(string region, VpcEndpointInfo endpoint)
     {
         lock (_lock)
@@ -203,6 +212,8 @@ public sealed class FakeAws : IAwsClientFactory
         public Dictionary<string, VpcDnsAttributes> Vpcs { get; } = new(StringComparer.Ordinal);
 
         public List<VpcEndpointInfo> VpcEndpoints { get; } = [];
+
+        public Dictionary<string, string> VpcOwners { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<string, EksUpdate> Updates { get; } = new(StringComparer.Ordinal);
     }
@@ -426,6 +437,18 @@ public sealed class FakeAws : IAwsClientFactory
             lock (aws._lock)
             {
                 return Task.FromResult<IReadOnlyList<VpcEndpointInfo>>(State.VpcEndpoints.Where(e => e.VpcId == vpcId && e.ServiceName == serviceName).ToList());
+            }
+        }
+
+        public Task<VpcInfo> DescribeVpcAsync(string vpcId, CancellationToken cancellationToken)
+        {
+            aws.Enter("DescribeVpcs");
+            lock (aws._lock)
+            {
+                // A VPC exists when it was put (attributes or an owner), as EC2 answers InvalidVpcID.NotFound otherwise.
+                return State.Vpcs.ContainsKey(vpcId) || State.VpcOwners.ContainsKey(vpcId)
+                    ? Task.FromResult(new VpcInfo(vpcId, State.VpcOwners.GetValueOrDefault(vpcId) ?? aws.AccountId))
+                    : throw ServiceError("EC2", "DescribeVpcs", "InvalidVpcID.NotFound", $"The vpc ID '{vpcId}' does not exist");
             }
         }
 
