@@ -82,6 +82,15 @@ public sealed class FakeAws : IAwsClientFactory
         }
     }
 
+    /// <summary>GuardDuty stops listing a resource (an EC2 agent uninstalled, a cluster deleted).</summary>
+    public void RemoveCoverage(string region, string detectorId, string resourceId)
+    {
+        lock (_lock)
+        {
+            Of(region).Coverage.RemoveAll(r => r.ResourceId == resourceId && r.DetectorId == detectorId);
+        }
+    }
+
     public void PutCluster(string region, EksCluster cluster)
     {
         lock (_lock)
