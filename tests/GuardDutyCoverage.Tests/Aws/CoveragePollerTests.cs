@@ -277,7 +277,7 @@ public sealed class CoveragePollerTests
         aws.PutCoverage(Region, Ec2Row("i-0000000000000000a"));
         aws.PutCoverage(Region, Ec2Row("i-0000000000000000b"));
         aws.PutCoverage(Region, Ec2Row("i-00000000000000other"));
-        var instances = Enumerable.Range(0, 120).Select(i => $"i-{i:x17}").Append("i-0000000000000000a").Order(StringComparer.Ordinal).ToList();
+        var instances = Enumerable.Range(0, 120).Select(i => $"i-1{i:x16}").Append("i-0000000000000000a").Order(StringComparer.Ordinal).ToList();
         poller.Register(Interest("a", "prod-1", detector: Detector, addon: false) with { NodeInstanceIds = instances });
         await poller.PollDueAsync(default);
 

@@ -37,7 +37,7 @@ public sealed class AgentLogReaderTests
         it.Sandbox.Cluster.Upsert(ds);
     }
 
-    private static List<Sandbox.SandboxRequest> LogRequests(OperatorUnderTest it) =>
+    private static List<GuardDutyCoverage.Sandbox.SandboxRequest> LogRequests(OperatorUnderTest it) =>
         it.Sandbox.Requests.Where(r => r.Subresource == "log").ToList();
 
     [Fact]
@@ -89,9 +89,9 @@ public sealed class AgentLogReaderTests
         Assert.Equal("two\nthree\n", await it.Api.GetPodLogAsync(Ns, Pod, "aws-guardduty-agent", previous: false, tailLines: 2, limitBytes: 1024));
         Assert.Equal("two", await it.Api.GetPodLogAsync(Ns, Pod, "aws-guardduty-agent", previous: false, tailLines: 2, limitBytes: 3));
         Assert.Null(await it.Api.GetPodLogAsync(Ns, "no-such-pod", "aws-guardduty-agent", previous: false, tailLines: 2, limitBytes: 1024));
-        var noPrevious = await Assert.ThrowsAsync<Runtime.KubeApiException>(() => it.Api.GetPodLogAsync(Ns, Pod, "aws-guardduty-agent", previous: true, tailLines: 2, limitBytes: 1024));
+        var noPrevious = await Assert.ThrowsAsync<GuardDutyCoverage.Runtime.KubeApiException>(() => it.Api.GetPodLogAsync(Ns, Pod, "aws-guardduty-agent", previous: true, tailLines: 2, limitBytes: 1024));
         Assert.Contains($"previous terminated container \"aws-guardduty-agent\" in pod \"{Pod}\" not found", noPrevious.Message, StringComparison.Ordinal);
-        var wrongContainer = await Assert.ThrowsAsync<Runtime.KubeApiException>(() => it.Api.GetPodLogAsync(Ns, Pod, "sidecar", previous: false, tailLines: 2, limitBytes: 1024));
+        var wrongContainer = await Assert.ThrowsAsync<GuardDutyCoverage.Runtime.KubeApiException>(() => it.Api.GetPodLogAsync(Ns, Pod, "sidecar", previous: false, tailLines: 2, limitBytes: 1024));
         Assert.Contains($"container sidecar is not valid for pod {Pod}", wrongContainer.Message, StringComparison.Ordinal);
     }
 }
