@@ -54,6 +54,12 @@ run: build ## Run the operator against the current kubeconfig context.
 test: ## Run unit, integration and e2e tests.
 	$(DOTNET) test GuardDutyCoverage.slnx -c $(CONFIGURATION) --nologo
 
+SOAK_SEQUENTIAL ?= 10
+SOAK_PAIRS ?= 5
+.PHONY: soak
+soak: ## Hunt flaky tests: make test SOAK_SEQUENTIAL times in a row, then SOAK_PAIRS times two at once, on fresh clones of HEAD.
+	hack/soak.sh $(SOAK_SEQUENTIAL) $(SOAK_PAIRS)
+
 FUZZ_SCALE ?= 10
 .PHONY: fuzz
 fuzz: ## The long fuzz campaign (FUZZ_SCALE x the make-test budget, >= 100,000 inputs at 10); prints the numbers.

@@ -14,7 +14,7 @@ namespace GuardDutyCoverage.Tests.E2E;
 /// while it waits, and when the leader is SIGKILLed (no lease release, as on a node failure) it takes the lease within
 /// the lease duration + 5 s and a change made right after the kill is in the status soon after.
 /// </summary>
-public sealed class FailoverProcessTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class FailoverProcessTests(ITestOutputHelper output) : SandboxProcessTest("gdc-failover-")
 {
     private const string LeaseNamespace = "guardduty-coverage-system";
     private const string Coverage = "prod-eks-1";
@@ -22,43 +22,11 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : IAsyncLifet
     /// <summary>The lease duration (15 s, the default of run) + 5 s.</summary>
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(20);
 
-    private readonly string directory = Directory.CreateTempSubdirectory("gdc-failover-").FullName;
-    private SandboxServer sandbox = null!;
-
-    private string Kubeconfig => Path.Combine(directory, "kubeconfig");
-
-    public async Task InitializeAsync()
-    {
-        sandbox = await SandboxServer.StartAsync();
-        sandbox.WriteKubeconfig(Kubeconfig);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await sandbox.DisposeAsync();
-        Directory.Delete(directory, recursive: true);
-    }
-
     [Fact]
     public async Task AfterTheLeaderIsKilledTheStandbyReflectsTheNextChangeWithinTheLeaseDurationPlus5s()
     {
-        sandbox.Cluster.LoadYaml(await File.ReadAllTextAsync(RepoPaths.Crd));
-        foreach (var file in new[] { "00-cluster.yaml", "10-healthy-agent.yaml" })
-        {
-            sandbox.Cluster.LoadYaml(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "tests", "scenarios", "demo", file)));
-        }
-
-        sandbox.Cluster.LoadYaml($"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {LeaseNamespace}}}\n");
-        await using var aws = await LocalAws.StartAsync();
-        aws.State.RemoveDetector(LocalAws.DetectorId);
-        LocalAwsSeed.Parse(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "tests", "scenarios", "demo-aws.yaml")), aws.Server.GuardDutyModel, aws.Server.EksModel)
-            .ApplyTo(aws.State);
-        sandbox.Cluster.LoadYaml($$"""
-            apiVersion: coverage.guardduty.io/v1alpha1
-            kind: GuardDutyCoverage
-            metadata: {name: {{Coverage}}}
-            spec: {clusterName: prod-eks-1, accountId: "111122223333"}
-            """);
+        Sandbox.Cluster.LoadYaml($"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {LeaseNamespace}}}\n");
+        await using var aws = await SeedHealthyDemoClusterAsync();
 
         await using var a = Replica.Start(aws, Kubeconfig);
         await using var b = Replica.Start(aws, Kubeconfig);
@@ -91,12 +59,12 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : IAsyncLifet
         // A node failure: no SIGTERM, no lease release. Then the agent's PriorityClass disappears.
         leader.Kill();
         var killedAt = DateTimeOffset.UtcNow;
-        var before = sandbox.Cluster.Get(V1Alpha1GuardDutyCoverage.ApiVersionValue, V1Alpha1GuardDutyCoverage.KindName, null, Coverage)!["metadata"]!["resourceVersion"]!.GetValue<string>();
-        sandbox.Cluster.Delete("scheduling.k8s.io/v1", "PriorityClass", null, "aws-guardduty-agent.priorityclass");
+        var before = Sandbox.Cluster.Get(V1Alpha1GuardDutyCoverage.ApiVersionValue, V1Alpha1GuardDutyCoverage.KindName, null, Coverage)!["metadata"]!["resourceVersion"]!.GetValue<string>();
+        Sandbox.Cluster.Delete("scheduling.k8s.io/v1", "PriorityClass", null, "aws-guardduty-agent.priorityclass");
         var stopwatch = Stopwatch.StartNew();
         await PollAsync(() => Findings().Contains("PriorityClassMissing"), TimeSpan.FromSeconds(90), "PriorityClassMissing after the leader's death");
         var took = stopwatch.Elapsed;
-        var acquired = DateTimeOffset.Parse(sandbox.Cluster.Get("coordination.k8s.io/v1", "Lease", LeaseNamespace, "guardduty-coverage-operator")!["spec"]!["acquireTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        var acquired = DateTimeOffset.Parse(Sandbox.Cluster.Get("coordination.k8s.io/v1", "Lease", LeaseNamespace, "guardduty-coverage-operator")!["spec"]!["acquireTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
         output.WriteLine($"failover: the standby took the lease {(acquired - killedAt).TotalSeconds:0.0}s and the change was in the status {took.TotalSeconds:0.0}s after SIGKILL");
         // The standby takes over within the lease duration + 5 s (it retries the moment the observed lease expires:
         // 14-15 s measured). The first reconcile after the takeover runs every probe for the first time; on this
@@ -105,10 +73,10 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : IAsyncLifet
         Assert.True(acquired - killedAt <= Budget, $"the standby took the lease {(acquired - killedAt).TotalSeconds:0.0}s after SIGKILL (budget {Budget.TotalSeconds}s)");
         Assert.True(took <= Budget + TimeSpan.FromSeconds(10), $"the change took {took.TotalSeconds:0.0}s to reach the status after SIGKILL (lease taken after {(acquired - killedAt).TotalSeconds:0.0}s)");
         Assert.Equal(standby.Identity, await HolderAsync());
-        Assert.NotEqual(before, sandbox.Cluster.Get(V1Alpha1GuardDutyCoverage.ApiVersionValue, V1Alpha1GuardDutyCoverage.KindName, null, Coverage)!["metadata"]!["resourceVersion"]!.GetValue<string>());
+        Assert.NotEqual(before, Sandbox.Cluster.Get(V1Alpha1GuardDutyCoverage.ApiVersionValue, V1Alpha1GuardDutyCoverage.KindName, null, Coverage)!["metadata"]!["resourceVersion"]!.GetValue<string>());
         Assert.NotEqual(ConditionStatus.True, Ready());
         Assert.Equal(200, (int)(await standby.GetAsync("/readyz")).StatusCode);
-        var lists = sandbox.Requests.Count(r => r.Verb == "list");
+        var lists = Sandbox.Requests.Count(r => r.Verb == "list");
         output.WriteLine($"failover: change in the status {took.TotalSeconds:0.0}s after SIGKILL; {lists} LIST requests in the whole run (two replicas)");
     }
 
@@ -118,24 +86,14 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : IAsyncLifet
     private IReadOnlyList<string> Findings() => Status()?.Findings?.Select(f => f.Reason).ToList() ?? [];
 
     private GuardDutyCoverageStatus? Status() =>
-        sandbox.Cluster.Get(V1Alpha1GuardDutyCoverage.ApiVersionValue, V1Alpha1GuardDutyCoverage.KindName, null, Coverage)?
+        Sandbox.Cluster.Get(V1Alpha1GuardDutyCoverage.ApiVersionValue, V1Alpha1GuardDutyCoverage.KindName, null, Coverage)?
             .Deserialize(ApiJsonContext.Default.V1Alpha1GuardDutyCoverage)?.Status;
 
     private async Task<string?> HolderAsync()
     {
-        var lease = sandbox.Cluster.Get("coordination.k8s.io/v1", "Lease", LeaseNamespace, "guardduty-coverage-operator");
+        var lease = Sandbox.Cluster.Get("coordination.k8s.io/v1", "Lease", LeaseNamespace, "guardduty-coverage-operator");
         await Task.CompletedTask;
         return lease?["spec"]?["holderIdentity"]?.GetValue<string>();
-    }
-
-    private static async Task PollAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "never reached: " + what);
-            await Task.Delay(50);
-        }
     }
 
     /// <summary>One operator process with leader election; its identity and addresses come from its JSON log.</summary>

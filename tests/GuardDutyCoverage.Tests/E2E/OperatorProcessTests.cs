@@ -11,25 +11,8 @@ namespace GuardDutyCoverage.Tests.E2E;
 /// The operator as a process, the way a Deployment runs it: against the sandbox API server (HTTPS, RBAC) and the
 /// local GuardDuty/EKS endpoints, configured only through flags and the standard AWS environment variables.
 /// </summary>
-public sealed class OperatorProcessTests : IAsyncLifetime
+public sealed class OperatorProcessTests() : SandboxProcessTest("gdc-process-")
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("gdc-process-").FullName;
-    private SandboxServer _sandbox = null!;
-
-    private string Kubeconfig => Path.Combine(_directory, "kubeconfig");
-
-    public async Task InitializeAsync()
-    {
-        _sandbox = await SandboxServer.StartAsync();
-        _sandbox.WriteKubeconfig(Kubeconfig);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _sandbox.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
-
     internal static ProcessStartInfo Operator(IEnumerable<KeyValuePair<string, string>>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -81,8 +64,8 @@ public sealed class OperatorProcessTests : IAsyncLifetime
     [Fact]
     public async Task WithAnInvalidTokenItReportsTheRejectionAndExits2()
     {
-        var rejected = Path.Combine(_directory, "rejected");
-        _sandbox.WriteKubeconfig(rejected, token: "not-a-valid-token");
+        var rejected = Path.Combine(WorkDirectory, "rejected");
+        Sandbox.WriteKubeconfig(rejected, token: "not-a-valid-token");
         var (exit, _, stderr) = await RunToEndAsync(Operator(null, "run", "--kubeconfig", rejected, "--metrics-bind-address", "0", "--health-probe-bind-address", "0"));
         Assert.Equal(2, exit);
         Assert.Contains("rejected our credentials (401)", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
@@ -104,22 +87,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
     [Fact]
     public async Task ReconcilesToReadyServesMetricsAndStopsCleanlyOnSigterm()
     {
-        _sandbox.Cluster.LoadYaml(await File.ReadAllTextAsync(RepoPaths.Crd));
-        foreach (var file in new[] { "00-cluster.yaml", "10-healthy-agent.yaml" })
-        {
-            _sandbox.Cluster.LoadYaml(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "tests", "scenarios", "demo", file)));
-        }
-
-        await using var aws = await LocalAws.StartAsync();
-        aws.State.RemoveDetector(LocalAws.DetectorId);
-        LocalAwsSeed.Parse(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "tests", "scenarios", "demo-aws.yaml")), aws.Server.GuardDutyModel, aws.Server.EksModel)
-            .ApplyTo(aws.State);
-        _sandbox.Cluster.LoadYaml("""
-            apiVersion: coverage.guardduty.io/v1alpha1
-            kind: GuardDutyCoverage
-            metadata: {name: prod-eks-1}
-            spec: {clusterName: prod-eks-1, accountId: "111122223333"}
-            """);
+        await using var aws = await SeedHealthyDemoClusterAsync();
 
         using var process = Process.Start(Operator(
             aws.Server.Environment(LocalAws.Region),
@@ -145,7 +113,7 @@ public sealed class OperatorProcessTests : IAsyncLifetime
             while (DateTime.UtcNow < deadline && status?.Conditions.Find(ConditionTypes.Ready)?.Status != ConditionStatus.True)
             {
                 await Task.Delay(50);
-                status = _sandbox.Cluster.Get(V1Alpha1GuardDutyCoverage.ApiVersionValue, V1Alpha1GuardDutyCoverage.KindName, null, "prod-eks-1")?
+                status = Sandbox.Cluster.Get(V1Alpha1GuardDutyCoverage.ApiVersionValue, V1Alpha1GuardDutyCoverage.KindName, null, "prod-eks-1")?
                     .Deserialize(ApiJsonContext.Default.V1Alpha1GuardDutyCoverage)?.Status;
             }
 
