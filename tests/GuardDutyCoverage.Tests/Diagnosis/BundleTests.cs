@@ -153,6 +153,19 @@ public sealed class BundleTests
         Assert.Contains("threshold 1 h", (string)strict["findings"]!.AsArray().Single(f => (string)f!["reason"]! == ReasonCodes.GuardDutyCoverageStale)!["message"]!);
     }
 
+    [Theory]
+    [InlineData("--addon-stuck-after", "1m", "--addon-stuck-after \"1m\" is outside 5m to 24h")]
+    [InlineData("--addon-stuck-after", "soon", "--addon-stuck-after: \"soon\" is not a duration")]
+    [InlineData("--coverage-stale-after", "200h", "--coverage-stale-after: \"200h\" is longer than the maximum of 168h")]
+    [InlineData("--coverage-stale-after", "10m", "--coverage-stale-after \"10m\" is outside 30m to 168h")]
+    public async Task AThresholdOutOfRangeIsAUsageError(string flag, string value, string error)
+    {
+        var run = await Diagnose("--bundle", Bundle("addon-stuck-in-progress"), flag, value);
+        Assert.Equal(2, run.Exit);
+        Assert.Equal("", run.Stdout);
+        Assert.Contains(error, run.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task FieldConflictBundleAlsoWarnsAboutKyverno()
     {
