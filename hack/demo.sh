@@ -28,7 +28,7 @@ fail() {
 command -v kubectl >/dev/null || fail "kubectl is needed"
 
 say "Starting the sandbox API server and local GuardDuty/EKS endpoints"
-"$sandbox" serve --kubeconfig "$work/kubeconfig" --seed "$root/tests/scenarios/demo" --aws-seed "$root/tests/scenarios/demo-aws.yaml" >"$work/sandbox.log" 2>&1 &
+"$sandbox" serve --kubeconfig "$work/kubeconfig" --kubernetes-version v1.31.4-eks-2d5f260 --seed "$root/tests/scenarios/demo" --aws-seed "$root/tests/scenarios/demo-aws.yaml" >"$work/sandbox.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do
   [[ -s $work/kubeconfig && -s $work/aws.env ]] && break

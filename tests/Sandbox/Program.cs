@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 using GuardDutyCoverage.Sandbox.Aws;
 
 // guardduty-sandbox serve --kubeconfig FILE [--port N] [--seed DIR] [--aws-seed FILE]: a fake cluster (and local
@@ -41,6 +41,12 @@ var awsModelsOption = new Option<DirectoryInfo>("--aws-models")
     Description = "Directory with the botocore models guardduty-2017-11-28.service-2.json and eks-2017-11-01.service-2.json",
     DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(AppContext.BaseDirectory, "aws-models")),
 };
+var kubernetesVersionOption = new Option<string>("--kubernetes-version")
+{
+    Description = "The gitVersion /version reports (default: the recorded kube-apiserver's, v1.24.0+0, whose behaviour the sandbox implements); "
+        + "a scenario that models another cluster sets it, e.g. v1.31.4-eks-2d5f260 for make demo's EKS 1.31",
+    DefaultValueFactory = _ => new SandboxOptions().KubernetesVersion,
+};
 var watchWindowOption = new Option<int>("--watch-cache-window")
 {
     Description = "How many events of each resource the watch cache keeps; watches from older resourceVersions get 410 Expired",
@@ -80,6 +86,7 @@ compactionIntervalOption.Validators.Add(result =>
 var serve = new Command("serve", "Run the sandbox Kubernetes API server until SIGINT or SIGTERM")
 {
     kubeconfigOption, portOption, seedOption, plainHttpOption, awsSeedOption, awsModelsOption, watchWindowOption, storageHistoryOption, compactionIntervalOption,
+    kubernetesVersionOption,
 };
 serve.SetAction(async (parseResult, cancellationToken) =>
 {
@@ -135,6 +142,7 @@ serve.SetAction(async (parseResult, cancellationToken) =>
             new SandboxOptions
             {
                 Port = parseResult.GetValue(portOption),
+                KubernetesVersion = parseResult.GetValue(kubernetesVersionOption)!,
                 UseHttps = !parseResult.GetValue(plainHttpOption),
                 WatchWindow = parseResult.GetValue(watchWindowOption),
                 StorageHistory = parseResult.GetValue(storageHistoryOption),

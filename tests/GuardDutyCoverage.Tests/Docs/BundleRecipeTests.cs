@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Cli;
-using GuardDutyCoverage.Sandbox;
+using GuardDutyCoverage.Sandbox.Scenarios;
+using KubeSandbox;
 using GuardDutyCoverage.Tests.Deploy;
 using GuardDutyCoverage.Util;
 using Microsoft.Extensions.Time.Testing;
@@ -20,7 +21,7 @@ public sealed class BundleRecipeTests
 
     private static async Task<SandboxServer> SandboxWithTheHealthyClusterAsync(bool withCoverage)
     {
-        var sandbox = await SandboxServer.StartAsync();
+        var sandbox = await SandboxServer.StartAsync(new SandboxOptions { KubernetesVersion = EksScenario.KubernetesVersion });
         var objects = new List<JsonObject>();
         foreach (var file in Directory.EnumerateFiles(RepoPaths.TestData("bundles", "healthy", "kubectl")).Where(f => !f.EndsWith("version.json", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {

@@ -4,7 +4,8 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Runtime;
-using GuardDutyCoverage.Sandbox;
+using GuardDutyCoverage.Sandbox.Scenarios;
+using KubeSandbox;
 using GuardDutyCoverage.Util;
 using k8s;
 using CommandTree = GuardDutyCoverage.Cli.CommandLine;
@@ -21,7 +22,7 @@ public sealed partial class FailureModeDocsTests : IAsyncLifetime
     private readonly string _directory = Directory.CreateTempSubdirectory("gdc-docs-failures-").FullName;
     private SandboxServer _sandbox = null!;
 
-    public async Task InitializeAsync() => _sandbox = await SandboxServer.StartAsync();
+    public async Task InitializeAsync() => _sandbox = await SandboxServer.StartAsync(new SandboxOptions { KubernetesVersion = EksScenario.KubernetesVersion });
 
     public async Task DisposeAsync()
     {

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using GuardDutyCoverage.Api;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 using GuardDutyCoverage.Sandbox.Aws;
 using GuardDutyCoverage.Tests.Aws;
 using Xunit.Abstractions;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using GuardDutyCoverage.Api;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 using GuardDutyCoverage.Sandbox.Aws;
 using GuardDutyCoverage.Tests.Aws;
 

@@ -1,4 +1,5 @@
-using GuardDutyCoverage.Sandbox;
+using GuardDutyCoverage.Sandbox.Scenarios;
+using KubeSandbox;
 using GuardDutyCoverage.Sandbox.Aws;
 using GuardDutyCoverage.Tests.Aws;
 
@@ -19,7 +20,7 @@ public abstract class SandboxProcessTest(string directoryPrefix) : IAsyncLifetim
 
     public async Task InitializeAsync()
     {
-        Sandbox = await SandboxServer.StartAsync();
+        Sandbox = await SandboxServer.StartAsync(new SandboxOptions { KubernetesVersion = EksScenario.KubernetesVersion });
         Sandbox.WriteKubeconfig(Kubeconfig);
     }
 

@@ -37,7 +37,7 @@ public sealed class AgentLogReaderTests
         it.Sandbox.Cluster.Upsert(ds);
     }
 
-    private static List<GuardDutyCoverage.Sandbox.SandboxRequest> LogRequests(OperatorUnderTest it) =>
+    private static List<KubeSandbox.SandboxRequest> LogRequests(OperatorUnderTest it) =>
         it.Sandbox.Requests.Where(r => r.Subresource == "log").ToList();
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Diagnosis;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 using Xunit.Abstractions;
 
 namespace GuardDutyCoverage.Tests.Integration;

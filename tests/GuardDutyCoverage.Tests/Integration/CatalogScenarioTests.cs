@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Diagnosis;
-using GuardDutyCoverage.Sandbox.Testing;
+using KubeSandbox.Testing;
 using GuardDutyCoverage.Util;
 
 namespace GuardDutyCoverage.Tests.Integration;
@@ -168,7 +168,7 @@ public sealed class CatalogScenarioTests
     public async Task AgentTooNewForTheClusterVersionRecoversWhenTheAgentIsDowngraded()
     {
         // Agent v1.17.1 supports Kubernetes 1.31-1.36 (facts §b); this cluster runs 1.30.
-        await using var it = await OperatorUnderTest.StartAsync(sandboxOptions: new GuardDutyCoverage.Sandbox.SandboxOptions { KubernetesVersion = "v1.30.4" });
+        await using var it = await OperatorUnderTest.StartAsync(sandboxOptions: new KubeSandbox.SandboxOptions { KubernetesVersion = "v1.30.4" });
         it.ApplyCoverage();
         var status = await it.WaitForFindingAsync(ReasonCodes.AddonIncompatibleClusterVersion);
         Assert.Contains("1.30", status.Findings!.Single(f => f.Reason == ReasonCodes.AddonIncompatibleClusterVersion).Message);

@@ -1,7 +1,7 @@
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Diagnosis;
-using GuardDutyCoverage.Sandbox.Testing;
+using KubeSandbox.Testing;
 using GuardDutyCoverage.Tests.Deploy;
 
 namespace GuardDutyCoverage.Tests.Integration;

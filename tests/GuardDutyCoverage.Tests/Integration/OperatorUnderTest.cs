@@ -6,8 +6,9 @@ using GuardDutyCoverage.Aws;
 using GuardDutyCoverage.Aws.Model;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Runtime;
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Testing;
+using GuardDutyCoverage.Sandbox.Scenarios;
+using KubeSandbox;
+using KubeSandbox.Testing;
 using GuardDutyCoverage.Tests.Aws;
 using Microsoft.Extensions.Logging;
 using k8s;
@@ -72,7 +73,7 @@ public sealed class OperatorUnderTest : IAsyncDisposable
         TimeProvider? time = null,
         bool installCrd = true)
     {
-        var sandbox = await SandboxServer.StartAsync(sandboxOptions);
+        var sandbox = await SandboxServer.StartAsync(sandboxOptions ?? new SandboxOptions { KubernetesVersion = EksScenario.KubernetesVersion });
         if (installCrd)
         {
             sandbox.Cluster.LoadYaml(await File.ReadAllTextAsync(RepoPaths.Crd));
@@ -119,7 +120,7 @@ public sealed class OperatorUnderTest : IAsyncDisposable
         aws.PutCluster(Region, new EksCluster
         {
             Name = ClusterName,
-            Version = "1.31",
+            Version = EksScenario.EksVersion,
             Status = "ACTIVE",
             ResourcesVpcConfig = new VpcConfigResponse { VpcId = VpcId },
         });

@@ -87,7 +87,7 @@ public sealed class CliTests : IDisposable
                 RevocationMode = X509RevocationMode.NoCheck,
             };
             using var http = new HttpClient(handler) { BaseAddress = new Uri(address + "/") };
-            http.DefaultRequestHeaders.Authorization = new("Bearer", GuardDutyCoverage.Sandbox.SandboxOptions.DefaultAdminToken);
+            http.DefaultRequestHeaders.Authorization = new("Bearer", KubeSandbox.SandboxOptions.DefaultAdminToken);
             var body = await http.GetStringAsync("apis/apps/v1/namespaces/amazon-guardduty/daemonsets/aws-guardduty-agent");
             var daemonSet = JsonNode.Parse(body)!;
             Assert.Equal(2, (int)daemonSet["status"]!["numberReady"]!);
@@ -158,7 +158,7 @@ public sealed class CliTests : IDisposable
                 RevocationMode = X509RevocationMode.NoCheck,
             };
             using var http = new HttpClient(handler) { BaseAddress = new Uri(address + "/") };
-            http.DefaultRequestHeaders.Authorization = new("Bearer", GuardDutyCoverage.Sandbox.SandboxOptions.DefaultAdminToken);
+            http.DefaultRequestHeaders.Authorization = new("Bearer", KubeSandbox.SandboxOptions.DefaultAdminToken);
 
             var state = JsonNode.Parse(await http.GetStringAsync("_sandbox/state"))!;
             Assert.Equal(5, (int)state["watchCacheWindow"]!);

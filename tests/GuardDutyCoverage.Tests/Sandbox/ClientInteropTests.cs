@@ -1,4 +1,4 @@
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;

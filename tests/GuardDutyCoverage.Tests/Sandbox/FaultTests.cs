@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 
 namespace GuardDutyCoverage.Tests.Sandbox;
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Testing;
+using KubeSandbox;
+using KubeSandbox.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GuardDutyCoverage.Tests.Sandbox;
@@ -108,7 +108,6 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         _sandbox = await SandboxServer.StartAsync(new SandboxOptions
         {
             TimeProvider = _time,
-            KubernetesVersion = "v1.24.0+0",
             ServiceAccountController = false, // the recordings' server ran without kube-controller-manager
             Users = new Dictionary<string, UserInfo> { [SandboxOptions.DefaultAdminToken] = RecordedAdmin },
         });
@@ -595,14 +594,6 @@ internal sealed partial class GoldenReplay : IAsyncDisposable
         Walk(node, (node as JsonObject)?["kind"]?.GetValue<string>());
         if (node is JsonObject obj)
         {
-            if (obj["gitVersion"] is not null)
-            {
-                // /version: build metadata of the recorded binary.
-                obj.Remove("gitCommit");
-                obj.Remove("buildDate");
-                obj.Remove("goVersion");
-            }
-
             if (obj["kind"]?.GetValue<string>() == "Table" && obj["columnDefinitions"] is JsonArray columns && obj["rows"] is JsonArray rows)
             {
                 for (var i = 0; i < columns.Count; i++)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 using Xunit.Abstractions;
 
 namespace GuardDutyCoverage.Tests.Sandbox;

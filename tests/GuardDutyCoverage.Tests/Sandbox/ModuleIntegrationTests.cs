@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Testing;
+using KubeSandbox;
+using KubeSandbox.Testing;
 
 namespace GuardDutyCoverage.Tests.Sandbox;
 

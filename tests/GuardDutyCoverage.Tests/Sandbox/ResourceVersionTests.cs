@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 
 namespace GuardDutyCoverage.Tests.Sandbox;
 
 /// <summary>
-/// kube-apiserver v1.24's resourceVersion semantics as the sandbox reproduces them (tests/Sandbox/README.md, k8s-golden
+/// kube-apiserver v1.24's resourceVersion semantics as the sandbox reproduces them (tests/KubeSandbox/README.md, k8s-golden
 /// 82-95): the LIST table, the watch cache's window and freshness, etcd compaction, and API server restarts.
 /// </summary>
 public sealed class ResourceVersionTests

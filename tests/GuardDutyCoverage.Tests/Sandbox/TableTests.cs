@@ -1,6 +1,7 @@
+using GuardDutyCoverage.Sandbox.Scenarios;
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Tables;
+using KubeSandbox;
+using KubeSandbox.Tables;
 
 namespace GuardDutyCoverage.Tests.Sandbox;
 
@@ -90,13 +91,13 @@ public sealed class TableTests
     {
         await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { TimeProvider = WatchTests.NewClock() });
         using var http = new SandboxHttp(sandbox);
-        var gpu = GuardDutyCoverage.Sandbox.Testing.ClusterObjects.Node("gpu-1", ready: false, labels: new Dictionary<string, string> { ["node-role.kubernetes.io/gpu"] = "" });
+        var gpu = GuardDutyCoverage.Sandbox.Scenarios.ClusterObjects.Node("gpu-1", ready: false, labels: new Dictionary<string, string> { ["node-role.kubernetes.io/gpu"] = "" });
         gpu["spec"]!["unschedulable"] = true;
         sandbox.Cluster.Upsert(gpu);
-        sandbox.Cluster.Upsert(GuardDutyCoverage.Sandbox.Testing.ClusterObjects.ResourceQuota("default", "q",
+        sandbox.Cluster.Upsert(GuardDutyCoverage.Sandbox.Scenarios.ClusterObjects.ResourceQuota("default", "q",
             new Dictionary<string, string> { ["limits.memory"] = "1Gi", ["pods"] = "10", ["requests.cpu"] = "2" },
             new Dictionary<string, string> { ["limits.memory"] = "1024Mi", ["pods"] = "3" }));
-        sandbox.Cluster.Upsert(GuardDutyCoverage.Sandbox.Testing.ClusterObjects.DenyAllNetworkPolicy("default"));
+        sandbox.Cluster.Upsert(GuardDutyCoverage.Sandbox.Scenarios.ClusterObjects.DenyAllNetworkPolicy("default"));
 
         var nodes = (await http.GetAsync("api/v1/nodes", TableAccept)).Object;
         Assert.Equal(["Name", "Status", "Roles", "Age", "Version", "Internal-IP", "External-IP", "OS-Image", "Kernel-Version", "Container-Runtime"], ((JsonArray)nodes["columnDefinitions"]!).Select(c => (string)c!["name"]!));

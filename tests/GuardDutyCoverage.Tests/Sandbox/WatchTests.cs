@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
+using KubeSandbox;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GuardDutyCoverage.Tests.Sandbox;

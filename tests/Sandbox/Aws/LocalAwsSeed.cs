@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox.Json;
+using KubeSandbox.Json;
 
 namespace GuardDutyCoverage.Sandbox.Aws;
 

@@ -15,13 +15,22 @@ public sealed record SignatureFailure(int Status, string Code, string Message);
 /// Verifies AWS Signature Version 4 on a request as AWS does: recomputes the canonical request from what arrived
 /// (raw path and query, the signed headers, the body hash) and compares signatures; refuses unknown keys, a wrong
 /// session token, another service's scope and a clock skew of more than 15 minutes.
+/// Written from AWS's description of the algorithm, independently of the operator's signer (the sandbox exists to
+/// check the product, so it must not share its mistakes); both are checked against the requests botocore signed in
+/// tests/testdata/sigv4/botocore-vectors.json.
 /// </summary>
 public sealed partial class SigV4Verifier(IReadOnlyCollection<LocalAwsCredentials> credentials, TimeProvider time)
 {
     public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
 
+    private const string Scheme = "AWS4-HMAC-SHA256";
+    private const string Terminator = "aws4_request";
+
     [GeneratedRegex(@"^AWS4-HMAC-SHA256\s+Credential=(?<ak>[^/]+)/(?<date>\d{8})/(?<region>[^/]+)/(?<service>[^/]+)/aws4_request,\s*SignedHeaders=(?<sh>[a-z0-9\-;]+),\s*Signature=(?<sig>[0-9a-f]{64})$", RegexOptions.CultureInvariant)]
     private static partial Regex AuthorizationPattern();
+
+    [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
+    private static partial Regex Whitespace();
 
     /// <summary>Null when the signature is valid.</summary>
     /// <param name="rawTarget">The request target as sent: encoded path and query.</param>
@@ -64,7 +73,8 @@ public sealed partial class SigV4Verifier(IReadOnlyCollection<LocalAwsCredential
             return new SignatureFailure(403, "InvalidSignatureException", $"Signature expired: {amzDate} is now earlier than {now.Subtract(MaxSkew):yyyyMMdd'T'HHmmss'Z'}");
         }
 
-        if (match.Groups["date"].Value != amzDate[..8])
+        var date = match.Groups["date"].Value;
+        if (date != amzDate[..8])
         {
             return new SignatureFailure(403, "InvalidSignatureException", "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP");
         }
@@ -75,23 +85,15 @@ public sealed partial class SigV4Verifier(IReadOnlyCollection<LocalAwsCredential
             return new SignatureFailure(403, "InvalidSignatureException", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
         }
 
-        if (key.SessionToken is not null)
+        if (key.SessionToken is not null && header("X-Amz-Security-Token") != key.SessionToken)
         {
-            if (header("X-Amz-Security-Token") != key.SessionToken)
-            {
-                return new SignatureFailure(403, "UnrecognizedClientException", "The security token included in the request is invalid.");
-            }
+            return new SignatureFailure(403, "UnrecognizedClientException", "The security token included in the request is invalid.");
         }
 
         region = match.Groups["region"].Value;
-        var canonical = CanonicalRequest(method, rawTarget, signedHeaders, header, body);
-        var scope = $"{match.Groups["date"].Value}/{region}/{signingName}/aws4_request";
-        var stringToSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))}";
-        var signingKey = Hmac(Encoding.UTF8.GetBytes("AWS4" + key.SecretAccessKey), match.Groups["date"].Value);
-        signingKey = Hmac(signingKey, region);
-        signingKey = Hmac(signingKey, signingName);
-        signingKey = Hmac(signingKey, "aws4_request");
-        var expected = Hex(Hmac(signingKey, stringToSign));
+        var scope = string.Join('/', date, region, signingName, Terminator);
+        var toSign = StringToSign(amzDate, scope, CanonicalRequest(method, rawTarget, signedHeaders, header, body));
+        var expected = Signature(key.SecretAccessKey, [date, region, signingName, Terminator], toSign);
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(match.Groups["sig"].Value)))
         {
             return new SignatureFailure(
@@ -103,53 +105,58 @@ public sealed partial class SigV4Verifier(IReadOnlyCollection<LocalAwsCredential
         return null;
     }
 
+    /// <summary>
+    /// The canonical request: method, canonical URI, canonical query, the signed headers as <c>name:value</c> lines,
+    /// a blank line, the signed header list and the payload hash, joined by newlines.
+    /// </summary>
     internal static string CanonicalRequest(string method, string rawTarget, IReadOnlyList<string> signedHeaders, Func<string, string?> header, ReadOnlySpan<byte> body)
     {
-        var questionMark = rawTarget.IndexOf('?', StringComparison.Ordinal);
-        var path = questionMark < 0 ? rawTarget : rawTarget[..questionMark];
-        var query = questionMark < 0 ? "" : rawTarget[(questionMark + 1)..];
-        var builder = new StringBuilder();
-        builder.Append(method).Append('\n');
-        builder.Append(path.Length == 0 ? "/" : Encode(path)).Append('\n');
-        var pairs = query.Split('&', StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => p.IndexOf('=', StringComparison.Ordinal) is var i and >= 0 ? (K: p[..i], V: p[(i + 1)..]) : (K: p, V: ""))
-            .Select(p => (K: Normalize(p.K), V: Normalize(p.V)))
-            .OrderBy(p => p.K, StringComparer.Ordinal).ThenBy(p => p.V, StringComparer.Ordinal);
-        builder.Append(string.Join('&', pairs.Select(p => $"{p.K}={p.V}"))).Append('\n');
-        foreach (var name in signedHeaders)
+        var split = rawTarget.Split('?', 2);
+        var lines = new List<string>
         {
-            var value = header(name) ?? "";
-            builder.Append(name).Append(':').Append(string.Join(' ', value.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries))).Append('\n');
-        }
-
-        builder.Append('\n').Append(string.Join(';', signedHeaders)).Append('\n');
-        builder.Append(header("X-Amz-Content-SHA256") ?? Hex(SHA256.HashData(body)));
-        return builder.ToString();
+            method,
+            CanonicalUri(split[0]),
+            CanonicalQuery(split.Length > 1 ? split[1] : string.Empty),
+        };
+        lines.AddRange(signedHeaders.Select(name => name + ":" + Whitespace().Replace((header(name) ?? string.Empty).Trim(), " ")));
+        lines.Add(string.Empty);
+        lines.Add(string.Join(';', signedHeaders));
+        lines.Add(header("X-Amz-Content-SHA256") ?? Convert.ToHexStringLower(SHA256.HashData(body)));
+        return string.Join('\n', lines);
     }
 
-    // Query keys and values are compared in their canonical RFC 3986 form, whatever encoding the client chose.
-    private static string Normalize(string encoded) => Encode(Uri.UnescapeDataString(encoded.Replace('+', ' ')), keepSlash: false);
+    internal static string StringToSign(string amzDate, string scope, string canonicalRequest) =>
+        string.Join('\n', Scheme, amzDate, scope, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest))));
 
-    private static string Encode(string value, bool keepSlash = true)
+    /// <summary>The signing key is the secret HMAC-chained through the scope's parts; the signature is its HMAC of the string to sign.</summary>
+    internal static string Signature(string secretAccessKey, IEnumerable<string> scopeParts, string stringToSign)
     {
-        var builder = new StringBuilder();
-        foreach (var b in Encoding.UTF8.GetBytes(value))
-        {
-            var c = (char)b;
-            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~' || (keepSlash && c == '/'))
-            {
-                builder.Append(c);
-            }
-            else
-            {
-                builder.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
-            }
-        }
-
-        return builder.ToString();
+        var signingKey = scopeParts.Aggregate(Encoding.UTF8.GetBytes("AWS4" + secretAccessKey), (chained, part) => HMACSHA256.HashData(chained, Encoding.UTF8.GetBytes(part)));
+        return Convert.ToHexStringLower(HMACSHA256.HashData(signingKey, Encoding.UTF8.GetBytes(stringToSign)));
     }
 
-    private static byte[] Hmac(byte[] key, string data) => HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(data));
+    // Services other than S3 sign the path as sent, escaped once more, segment by segment ("%3A" becomes "%253A").
+    private static string CanonicalUri(string rawPath) =>
+        rawPath.Length == 0 ? "/" : string.Join('/', rawPath.Split('/').Select(Uri.EscapeDataString));
 
-    private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+    // Query parameters are compared in their canonical RFC 3986 form whatever encoding the client chose ('+' is a
+    // space), sorted by name, then value.
+    private static string CanonicalQuery(string rawQuery)
+    {
+        var parameters = new List<KeyValuePair<string, string>>();
+        foreach (var parameter in rawQuery.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var nameAndValue = parameter.Split('=', 2);
+            parameters.Add(new(Canonical(nameAndValue[0]), Canonical(nameAndValue.Length > 1 ? nameAndValue[1] : string.Empty)));
+        }
+
+        parameters.Sort((a, b) =>
+        {
+            var byName = string.CompareOrdinal(a.Key, b.Key);
+            return byName != 0 ? byName : string.CompareOrdinal(a.Value, b.Value);
+        });
+        return string.Join('&', parameters.Select(p => p.Key + "=" + p.Value));
+    }
+
+    private static string Canonical(string encoded) => Uri.EscapeDataString(Uri.UnescapeDataString(encoded.Replace('+', ' ')));
 }

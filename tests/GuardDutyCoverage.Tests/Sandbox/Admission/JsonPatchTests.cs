@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox.Admission;
+using KubeSandbox.Admission;
 using GuardDutyCoverage.Tests.Sandbox.Authorization;
 
 namespace GuardDutyCoverage.Tests.Sandbox.Admission;

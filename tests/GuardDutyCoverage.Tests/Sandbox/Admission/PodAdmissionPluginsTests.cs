@@ -1,6 +1,7 @@
+using GuardDutyCoverage.Sandbox.Scenarios;
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Testing;
+using KubeSandbox;
+using KubeSandbox.Testing;
 
 namespace GuardDutyCoverage.Tests.Sandbox.Admission;
 

@@ -1,7 +1,8 @@
+using GuardDutyCoverage.Sandbox.Scenarios;
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Admission;
-using GuardDutyCoverage.Sandbox.Testing;
+using KubeSandbox;
+using KubeSandbox.Admission;
+using KubeSandbox.Testing;
 using GuardDutyCoverage.Tests.Sandbox.Semantics;
 
 namespace GuardDutyCoverage.Tests.Sandbox.Admission;

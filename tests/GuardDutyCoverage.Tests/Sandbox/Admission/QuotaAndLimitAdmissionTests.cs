@@ -1,8 +1,9 @@
+using GuardDutyCoverage.Sandbox.Scenarios;
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Admission;
-using GuardDutyCoverage.Sandbox.Semantics;
-using GuardDutyCoverage.Sandbox.Testing;
+using KubeSandbox;
+using KubeSandbox.Admission;
+using KubeSandbox.Semantics;
+using KubeSandbox.Testing;
 
 namespace GuardDutyCoverage.Tests.Sandbox.Admission;
 

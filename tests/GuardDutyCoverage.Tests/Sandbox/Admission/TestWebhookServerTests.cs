@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox.Testing;
+using KubeSandbox.Testing;
 using GuardDutyCoverage.Tests.Sandbox.Authorization;
 using static GuardDutyCoverage.Tests.Sandbox.Admission.AdmissionFixtures;
 

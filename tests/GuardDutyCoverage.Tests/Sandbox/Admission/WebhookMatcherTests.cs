@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Admission;
-using GuardDutyCoverage.Sandbox.Testing;
+using KubeSandbox;
+using KubeSandbox.Admission;
+using KubeSandbox.Testing;
 using GuardDutyCoverage.Tests.Sandbox.Authorization;
 using static GuardDutyCoverage.Tests.Sandbox.Admission.AdmissionFixtures;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Authorization;
-using GuardDutyCoverage.Sandbox.Testing;
+using KubeSandbox;
+using KubeSandbox.Authorization;
+using KubeSandbox.Testing;
 using static GuardDutyCoverage.Tests.Sandbox.Authorization.RbacFixtures;
 
 namespace GuardDutyCoverage.Tests.Sandbox.Authorization;

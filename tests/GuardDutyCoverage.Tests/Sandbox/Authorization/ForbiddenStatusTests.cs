@@ -1,5 +1,5 @@
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Authorization;
+using KubeSandbox;
+using KubeSandbox.Authorization;
 using static GuardDutyCoverage.Tests.Sandbox.Authorization.RbacFixtures;
 
 namespace GuardDutyCoverage.Tests.Sandbox.Authorization;

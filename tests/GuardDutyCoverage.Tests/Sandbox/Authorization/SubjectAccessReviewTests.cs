@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Authorization;
+using KubeSandbox;
+using KubeSandbox.Authorization;
 using static GuardDutyCoverage.Tests.Sandbox.Authorization.GoldenFiles;
 using static GuardDutyCoverage.Tests.Sandbox.Authorization.RbacFixtures;
 

@@ -1,8 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Semantics;
+using KubeSandbox;
+using KubeSandbox.Semantics;
 
 namespace GuardDutyCoverage.Tests.Sandbox.Semantics;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox.Semantics;
+using KubeSandbox.Semantics;
 
 namespace GuardDutyCoverage.Tests.Sandbox.Semantics;
 

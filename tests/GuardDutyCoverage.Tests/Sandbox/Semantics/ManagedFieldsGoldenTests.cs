@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Sandbox;
-using GuardDutyCoverage.Sandbox.Semantics;
+using KubeSandbox;
+using KubeSandbox.Semantics;
 
 namespace GuardDutyCoverage.Tests.Sandbox.Semantics;
 
