@@ -74,7 +74,11 @@ public sealed class CatalogV2AwsScenarioTests
 
         scenario.Break(it, clock);
         clock.Advance(NextPoll);
-        var broken = await it.WaitForFindingAsync(scenario.Reason);
+        // A clock jump of hours makes the view briefly unconfirmed (Ready Unknown until a watch proves current): wait
+        // for the settled status that carries the finding.
+        var broken = await it.WaitForStatusAsync(
+            s => s.Findings?.Any(f => f.Reason == scenario.Reason) == true && s.Conditions.Find(ConditionTypes.Ready)?.Status == scenario.Ready,
+            what: $"{scenario.Reason} with Ready={scenario.Ready}");
         var finding = broken.Findings!.Single(f => f.Reason == scenario.Reason);
         Assert.Equal(scenario.Severity, finding.Severity);
         Assert.Contains(scenario.Source, finding.Sources);
