@@ -28,9 +28,16 @@ RUN set -eu; \
     apt-get install -y --no-install-recommends $packages; \
     rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Restore first, from the project files only, so that source edits reuse the restored layer.
+# Restore first, from the project files only (the executable and one per layer), so that source edits reuse the
+# restored layer.
 COPY global.json Directory.Build.props Directory.Packages.props VERSION ./
 COPY operator/GuardDutyCoverage.Operator.csproj operator/
+COPY operator/Util/GuardDutyCoverage.Util.csproj operator/Util/
+COPY operator/Api/GuardDutyCoverage.Api.csproj operator/Api/
+COPY operator/Runtime/GuardDutyCoverage.Runtime.csproj operator/Runtime/
+COPY operator/Diagnosis/GuardDutyCoverage.Diagnosis.csproj operator/Diagnosis/
+COPY operator/Aws/GuardDutyCoverage.Aws.csproj operator/Aws/
+COPY operator/Controller/GuardDutyCoverage.Controller.csproj operator/Controller/
 RUN dotnet restore operator --os linux -a $TARGETARCH -p:PublishAot=true
 COPY operator/ operator/
 RUN dotnet publish operator -c Release --os linux -a $TARGETARCH -p:PublishAot=true --no-restore -o /out

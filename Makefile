@@ -73,7 +73,7 @@ bench: ## Run the performance harness (prints numbers; tests never assert time).
 
 .PHONY: clean
 clean: ## Remove build output.
-	rm -rf $(BIN) operator/bin operator/obj tests/*/bin tests/*/obj
+	rm -rf $(BIN) operator/bin operator/obj operator/*/bin operator/*/obj tests/*/bin tests/*/obj
 
 ##@ Build
 

@@ -3,19 +3,6 @@ using System.Text.RegularExpressions;
 
 namespace GuardDutyCoverage.Aws;
 
-/// <summary>What kind of failure an <see cref="AwsException"/> is, for the reason code people act on.</summary>
-public enum AwsFailureKind
-{
-    /// <summary>Anything else: network, throttling after retries, a service error, no Region.</summary>
-    Other,
-
-    /// <summary>No AWS identity at all: the default credentials chain found nothing (no IRSA, no Pod Identity...).</summary>
-    CredentialsMissing,
-
-    /// <summary>AWS rejected the identity or refused the action (AccessDenied, an invalid or expired token).</summary>
-    AccessDenied,
-}
-
 /// <summary>Any failure to get an answer from AWS. Its <see cref="Exception.Message"/> is one line fit for a status.</summary>
 public abstract class AwsException : Exception
 {

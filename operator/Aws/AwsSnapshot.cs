@@ -1,13 +1,15 @@
 using GuardDutyCoverage.Aws.Model;
+using GuardDutyCoverage.Util;
 
 namespace GuardDutyCoverage.Aws;
 
 /// <summary>
-/// What AWS says about one cluster, as input to the diagnosis. A null member means that check is switched off or
+/// What the poller last saw of one cluster in AWS, in the wire models; the controller maps it to the diagnosis input
+/// (GuardDutyCoverage.Diagnosis.AwsSnapshot, Controller/DiagnosisInputs.cs). A null member means that check is switched off or
 /// does not apply (for example no VPC known yet); a member with <see cref="AwsObservation{T}.Error"/> means it was
 /// attempted and failed.
 /// </summary>
-public sealed record AwsSnapshot
+public sealed record AwsPollSnapshot
 {
     public string? Region { get; init; }
 

@@ -34,7 +34,7 @@ public interface ICoverageObservations
 
     void Unregister(string key);
 
-    AwsSnapshot? Snapshot(string key);
+    AwsPollSnapshot? Snapshot(string key);
 }
 
 public sealed record CoveragePollerOptions
@@ -327,7 +327,7 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
     }
 
     /// <summary>What AWS says about the CR's cluster now; null when the CR is not registered.</summary>
-    public AwsSnapshot? Snapshot(string key)
+    public AwsPollSnapshot? Snapshot(string key)
     {
         lock (_gate)
         {
@@ -341,7 +341,7 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
             {
                 var why = _defaultRegion?.Error ?? "the AWS Region is not known yet";
                 var kind = _defaultRegion?.FailureKind ?? AwsFailureKind.Other;
-                return new AwsSnapshot
+                return new AwsPollSnapshot
                 {
                     Coverage = interest.GuardDuty ? AwsObservation<CoverageResource>.Failure(why, kind) : null,
                     Detector = interest.GuardDuty ? AwsObservation<GetDetectorResponse>.Failure(why, kind) : null,
@@ -383,7 +383,7 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
                 }
             }
 
-            return new AwsSnapshot
+            return new AwsPollSnapshot
             {
                 Region = region,
                 AccountId = accountId,

@@ -140,7 +140,7 @@ public sealed class CoverageMetrics
         else
         {
             // Not an answer from AWS: no credentials, no Region, a bad endpoint.
-            _awsErrors.Inc("local", "", failure.Kind == GuardDutyCoverage.Aws.AwsFailureKind.CredentialsMissing ? "CredentialsMissing" : "Configuration");
+            _awsErrors.Inc("local", "", failure.Kind == AwsFailureKind.CredentialsMissing ? "CredentialsMissing" : "Configuration");
         }
     }
 

@@ -109,7 +109,7 @@ public sealed class CoverageReconciler(
         var probeResults = await probes.RunAsync(name, target, objects, validation.Interval, cancellationToken).ConfigureAwait(false);
         var memory = _memory.GetOrAdd(name, DiagnosisMemory.None);
         var version = await serverVersion.GetAsync(cancellationToken).ConfigureAwait(false);
-        var awsSnapshot = aws.Snapshot(name);
+        var awsSnapshot = aws.Snapshot(name)?.ToDiagnosis();
         _origins[name] = new CoverageEventOrigin(awsSnapshot?.AccountId, awsSnapshot?.Region);
         var report = DiagnosisEngine.Diagnose(SnapshotBuilder.Build(target, objects, probeResults, awsSnapshot, version, memory, now));
 

@@ -65,7 +65,7 @@ public sealed class LiveSnapshotSource(
                 "diagnose", spec.ClusterName, spec.Region, spec.AccountId, spec.DetectorId, endpoints, Durations.Minimum, spec.Checks.GuardDuty, spec.Checks.EksAddon,
                 NodeInstances.Of(objects.Nodes)));
             await poller.PollDueAsync(cancellationToken).ConfigureAwait(false);
-            aws = poller.Snapshot("diagnose");
+            aws = poller.Snapshot("diagnose")?.ToDiagnosis();
         }
 
         var snapshot = SnapshotBuilder.Build(target, objects, probes, aws, version, DiagnosisMemory.None, time.GetUtcNow());

@@ -1,4 +1,3 @@
-using GuardDutyCoverage.Aws;
 
 namespace GuardDutyCoverage.Diagnosis;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Aws.Model;
+using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Util;
 using k8s;
 using k8s.Models;
@@ -387,7 +388,7 @@ public static class BundleLoader
             var response = obj.Deserialize(AwsJsonContext.Default.ListCoverageResponse) ?? throw new FormatException("empty ListCoverage document");
             into.CoverageListed = true;
             into.CoverageCapturedAt = Max(into.CoverageCapturedAt, capturedAt);
-            into.CoverageResources.AddRange((response.Resources ?? []).Select(r => (r, capturedAt)));
+            into.CoverageResources.AddRange((response.Resources ?? []).Select(r => (r.ToDiagnosis(), capturedAt)));
             return;
         }
 
@@ -396,7 +397,7 @@ public static class BundleLoader
             var response = obj.Deserialize(AwsJsonContext.Default.DescribeAddonResponse);
             if (response?.Addon is { } addon)
             {
-                into.Addons.Add((addon, capturedAt));
+                into.Addons.Add((addon.ToDiagnosis(), capturedAt));
             }
 
             return;
@@ -407,7 +408,7 @@ public static class BundleLoader
             var response = obj.Deserialize(AwsJsonContext.Default.DescribeClusterResponse);
             if (response?.Cluster is { } cluster)
             {
-                into.Clusters.Add((cluster, capturedAt));
+                into.Clusters.Add((cluster.ToDiagnosis(), capturedAt));
             }
 
             return;
@@ -418,7 +419,7 @@ public static class BundleLoader
             var response = obj.Deserialize(AwsJsonContext.Default.DescribeAddonVersionsResponse) ?? throw new FormatException("empty DescribeAddonVersions document");
             foreach (var info in response.Addons.Where(a => a.AddonName == Catalog.AddonName))
             {
-                into.AddonVersions.AddRange((info.AddonVersions ?? []).Select(v => (v, capturedAt)));
+                into.AddonVersions.AddRange((info.AddonVersions ?? []).Select(v => (v.ToDiagnosis(), capturedAt)));
             }
 
             return;
@@ -427,7 +428,7 @@ public static class BundleLoader
         if (obj.ContainsKey("status") && (obj.ContainsKey("serviceRole") || obj.ContainsKey("features") || obj.ContainsKey("findingPublishingFrequency")))
         {
             var detector = obj.Deserialize(AwsJsonContext.Default.GetDetectorResponse) ?? throw new FormatException("empty GetDetector document");
-            into.Detectors.Add((detector, capturedAt));
+            into.Detectors.Add((detector.ToDiagnosis(), capturedAt));
             return;
         }
 

@@ -1,7 +1,5 @@
 using System.Text.RegularExpressions;
 using GuardDutyCoverage.Api;
-using GuardDutyCoverage.Aws;
-using GuardDutyCoverage.Aws.Model;
 
 namespace GuardDutyCoverage.Diagnosis;
 

@@ -1,5 +1,4 @@
 using GuardDutyCoverage.Api;
-using GuardDutyCoverage.Aws;
 using k8s.Models;
 
 namespace GuardDutyCoverage.Diagnosis;

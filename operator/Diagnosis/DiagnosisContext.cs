@@ -1,4 +1,3 @@
-using GuardDutyCoverage.Aws.Model;
 using k8s.Models;
 
 namespace GuardDutyCoverage.Diagnosis;

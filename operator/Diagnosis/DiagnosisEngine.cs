@@ -283,7 +283,7 @@ public static class DiagnosisEngine
             : new CheckOutcome(check.Type, ConditionStatus.True, check.HealthyReason, "No problem found.");
     }
 
-    private static CheckOutcome GuardDutyOutcome(List<MergedFinding> relevant, GuardDutyVerdict guardDuty, Aws.AwsObservation<Aws.Model.CoverageResource>? read)
+    private static CheckOutcome GuardDutyOutcome(List<MergedFinding> relevant, GuardDutyVerdict guardDuty, AwsObservation<CoverageResource>? read)
     {
         var type = CheckTypes.GuardDutyCovered;
         switch (guardDuty.CoverageStatus)

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using GuardDutyCoverage.Api;
-using GuardDutyCoverage.Aws;
-using GuardDutyCoverage.Aws.Model;
 
 namespace GuardDutyCoverage.Diagnosis.Checks;
 

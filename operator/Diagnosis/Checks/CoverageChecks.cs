@@ -1,5 +1,4 @@
 using System.Globalization;
-using GuardDutyCoverage.Aws.Model;
 
 namespace GuardDutyCoverage.Diagnosis.Checks;
 

@@ -2,7 +2,6 @@ using System.Net;
 using Amazon.Runtime;
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Aws;
-using GuardDutyCoverage.Aws.Model;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Diagnosis;
 using GuardDutyCoverage.Tests.Runtime;

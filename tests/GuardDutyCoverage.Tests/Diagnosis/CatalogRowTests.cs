@@ -1,6 +1,4 @@
 using GuardDutyCoverage.Api;
-using GuardDutyCoverage.Aws;
-using GuardDutyCoverage.Aws.Model;
 using GuardDutyCoverage.Diagnosis;
 using k8s.Models;
 

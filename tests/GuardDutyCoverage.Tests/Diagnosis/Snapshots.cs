@@ -1,6 +1,4 @@
 using System.Text.Json.Nodes;
-using GuardDutyCoverage.Aws;
-using GuardDutyCoverage.Aws.Model;
 using GuardDutyCoverage.Diagnosis;
 using GuardDutyCoverage.Util;
 using k8s;

@@ -1,6 +1,5 @@
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Aws;
-using GuardDutyCoverage.Aws.Model;
 using GuardDutyCoverage.Diagnosis;
 
 namespace GuardDutyCoverage.Tests.Diagnosis;

@@ -1,6 +1,5 @@
 using System.Net;
 using GuardDutyCoverage.Api;
-using GuardDutyCoverage.Aws.Model;
 using GuardDutyCoverage.Diagnosis;
 using GuardDutyCoverage.Tests.Aws;
 using Microsoft.Extensions.Time.Testing;
@@ -138,7 +137,7 @@ public sealed class CrossCheckTests
         await using var it = await OperatorUnderTest.StartAsync(
             time: Clock(),
             seedAws: aws => aws.Fail("ListCoverage", new GuardDutyCoverage.Aws.AwsConfigurationException(
-                GuardDutyCoverage.Aws.AwsFailures.CredentialsMissingMessage, new Amazon.Runtime.AmazonClientException("Exception 1 of 4: ..."), GuardDutyCoverage.Aws.AwsFailureKind.CredentialsMissing), times: 100));
+                GuardDutyCoverage.Aws.AwsFailures.CredentialsMissingMessage, new Amazon.Runtime.AmazonClientException("Exception 1 of 4: ..."), AwsFailureKind.CredentialsMissing), times: 100));
         it.ApplyCoverage();
         var status = await it.WaitForStatusAsync(s => s.GuardDuty?.CoverageStatus == "Unknown", what: "GuardDuty Unknown");
         Assert.Contains("credentials", status.GuardDuty!.Reason);

@@ -1,4 +1,4 @@
-namespace GuardDutyCoverage.Aws;
+namespace GuardDutyCoverage.Util;
 
 /// <summary>
 /// One AWS fact as last observed. Never blanked by a failure: after a failed refresh the previous value stays,
@@ -24,4 +24,22 @@ public sealed record AwsObservation<T>(T? Value, bool Found, DateTimeOffset? Che
         CheckedAt is null ? Failure(error, kind) : this with { Error = error, Stale = true, FailureKind = kind };
 
     public bool Succeeded => CheckedAt is not null;
+
+    /// <summary>The same observation (found, when, error, staleness) of the value converted by <paramref name="convert"/>.</summary>
+    public AwsObservation<TOut> Map<TOut>(Func<T, TOut> convert)
+        where TOut : class =>
+        new(Value is null ? null : convert(Value), Found, CheckedAt, Error, Stale) { FailureKind = FailureKind };
+}
+
+/// <summary>What kind of failure an AWS read met (AwsException.Kind in the Aws project), for the reason code people act on.</summary>
+public enum AwsFailureKind
+{
+    /// <summary>Anything else: network, throttling after retries, a service error, no Region.</summary>
+    Other,
+
+    /// <summary>No AWS identity at all: the default credentials chain found nothing (no IRSA, no Pod Identity...).</summary>
+    CredentialsMissing,
+
+    /// <summary>AWS rejected the identity or refused the action (AccessDenied, an invalid or expired token).</summary>
+    AccessDenied,
 }
