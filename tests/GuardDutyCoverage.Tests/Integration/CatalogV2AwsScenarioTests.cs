@@ -1,7 +1,7 @@
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Aws.Model;
 using GuardDutyCoverage.Controller;
-using GuardDutyCoverage.Diagnosis;
+using ReasonCodes = GuardDutyCoverage.Diagnosis.ReasonCodes;
 using GuardDutyCoverage.Tests.Aws;
 using Microsoft.Extensions.Time.Testing;
 
