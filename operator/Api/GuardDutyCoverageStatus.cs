@@ -67,6 +67,10 @@ public sealed record GuardDutyStatus
 
     public long? CompatibleNodes { get; init; }
 
+    [Description("coveredNodes ÷ compatibleNodes × 100 (two decimals), the formula of coverage stats.")]
+    [StringLength(SchemaLimits.Word)]
+    public string? Percent { get; init; }
+
     [Description("When GuardDuty last updated this coverage record.")]
     public DateTimeOffset? UpdatedAt { get; init; }
 
@@ -112,6 +116,10 @@ public sealed record NodesStatus
     [Description("withAgent/eligible, for the Nodes column.")]
     [StringLength(SchemaLimits.Word)]
     public string? Summary { get; init; }
+
+    [Description("withAgent ÷ eligible × 100 (two decimals), the formula of coverage stats.")]
+    [StringLength(SchemaLimits.Word)]
+    public string? Percent { get; init; }
 }
 
 public sealed record Finding

@@ -11,6 +11,10 @@ namespace GuardDutyCoverage.Aws;
 /// <param name="DetectorId">Null: the region's detector (ListDetectors).</param>
 /// <param name="GuardDuty">ListCoverage, GetDetector and the VPC endpoint reads (DescribeCluster for the VPC).</param>
 /// <param name="EksAddon">DescribeAddon, DescribeCluster and DescribeAddonVersions.</param>
+/// <param name="NodeInstanceIds">
+/// EC2 instance IDs of the cluster's nodes (from <c>spec.providerID</c>): their ListCoverage rows of RESOURCE_TYPE EC2
+/// are read (an EC2 agent beside the EKS agent); null or empty: none are read.
+/// </param>
 public sealed record CoverageInterest(
     string Key,
     string ClusterName,
@@ -20,7 +24,8 @@ public sealed record CoverageInterest(
     AwsEndpointOverrides Endpoints,
     TimeSpan Interval,
     bool GuardDuty = true,
-    bool EksAddon = true);
+    bool EksAddon = true,
+    IReadOnlyList<string>? NodeInstanceIds = null);
 
 /// <summary>What the reconciler needs from the poller (a seam for tests).</summary>
 public interface ICoverageObservations
@@ -59,6 +64,9 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
 {
     public const string GuardDutyAgentAddon = DescribeAddonVersionsRequest.GuardDutyAgentAddonName;
 
+    /// <summary>Instance IDs per ListCoverage filter (one INSTANCE_ID criterion with this many values).</summary>
+    public const int InstanceIdsPerRequest = 50;
+
     private readonly CoveragePollerOptions _options = options ?? new();
     private readonly object _gate = new();
     private readonly Dictionary<string, CoverageInterest> _interests = new(StringComparer.Ordinal);
@@ -66,6 +74,9 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
     private readonly Dictionary<string, Target<string>> _detectors = new(StringComparer.Ordinal);
     private readonly Dictionary<CoverageKey, CoverageTarget> _coverage = [];
     private readonly Dictionary<ClusterKey, ClusterTarget> _clusters = [];
+
+    /// <summary>CRs whose node instances changed: their detector's EC2 rows are read at the next pass, due or not.</summary>
+    private readonly HashSet<string> _instancesChanged = new(StringComparer.Ordinal);
     private readonly Channel<string> _changes = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = false });
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private AwsObservation<string>? _defaultRegion;
@@ -83,6 +94,12 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
     {
         lock (_gate)
         {
+            if (interest.NodeInstanceIds is { Count: > 0 } ids
+                && (!_interests.TryGetValue(interest.Key, out var previous) || !(previous.NodeInstanceIds ?? []).SequenceEqual(ids, StringComparer.Ordinal)))
+            {
+                _instancesChanged.Add(interest.Key);
+            }
+
             _interests[interest.Key] = interest with { Interval = Clamp(interest.Interval) };
         }
 
@@ -94,6 +111,7 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
         lock (_gate)
         {
             _interests.Remove(key);
+            _instancesChanged.Remove(key);
         }
     }
 
@@ -200,12 +218,31 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
                 target = _coverage.TryGetValue(group.Key, out var existing) ? existing : _coverage[group.Key] = new CoverageTarget();
             }
 
+            var api = clients.For(group.Key.Region, group.First().Interest.Endpoints);
+            var instanceIds = group.SelectMany(p => p.Interest.NodeInstanceIds ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            bool instancesChanged;
+            lock (_gate)
+            {
+                instancesChanged = group.Any(p => _instancesChanged.Remove(p.Interest.Key));
+            }
+
             if (target.NextDue > now)
             {
+                if (instancesChanged && instanceIds.Count > 0)
+                {
+                    // New nodes: their EC2 rows now, the rest of the pass when it is due.
+                    var rows = await Observe(target.Ec2Rows, ct => ListEc2RowsAsync(api.GuardDuty, group.Key.DetectorId, instanceIds, ct), cancellationToken).ConfigureAwait(false);
+                    lock (_gate)
+                    {
+                        target.Ec2Rows = rows;
+                    }
+
+                    changed.UnionWith(group.Select(p => p.Interest.Key));
+                }
+
                 continue;
             }
 
-            var api = clients.For(group.Key.Region, group.First().Interest.Endpoints);
             var coverage = await Observe(target.Resources, ct => api.GuardDuty.ListAllCoverageAsync(group.Key.DetectorId, new ListCoverageRequest
             {
                 MaxResults = 50,
@@ -215,10 +252,14 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
                 },
             }, null, ct), cancellationToken).ConfigureAwait(false);
             var detector = await Observe(target.Detector, ct => api.GuardDuty.GetDetectorAsync(group.Key.DetectorId, ct), cancellationToken).ConfigureAwait(false);
+            var ec2Rows = instanceIds.Count == 0
+                ? null
+                : await Observe(target.Ec2Rows, ct => ListEc2RowsAsync(api.GuardDuty, group.Key.DetectorId, instanceIds, ct), cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
                 target.Resources = coverage;
                 target.Detector = detector;
+                target.Ec2Rows = ec2Rows;
                 target.Passes++;
                 target.NextDue = Next(group.Min(p => p.Interest.Interval));
             }
@@ -316,6 +357,7 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
             var cluster = _clusters.GetValueOrDefault(new ClusterKey(region, interest.ClusterName, interest.Endpoints));
             AwsObservation<CoverageResource>? coverage = null;
             AwsObservation<GetDetectorResponse>? detector = null;
+            AwsObservation<IReadOnlyList<CoverageResource>>? ec2Rows = null;
             if (interest.GuardDuty)
             {
                 var coverageKey = CoverageKeyOf(interest, region);
@@ -330,6 +372,7 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
                         FailureKind = pass.Error is not null ? pass.FailureKind : discovery?.FailureKind ?? AwsFailureKind.Other,
                     };
                     detector = target.Detector;
+                    ec2Rows = OfInstances(target.Ec2Rows, interest.NodeInstanceIds);
                 }
                 else
                 {
@@ -352,6 +395,8 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
                 AddonVersions = interest.EksAddon ? cluster?.AddonVersions : null,
                 VpcDns = interest.GuardDuty ? cluster?.VpcDns : null,
                 GuardDutyDataEndpoints = interest.GuardDuty ? cluster?.Endpoints : null,
+                Ec2Coverage = ec2Rows,
+                Vpc = interest.GuardDuty ? cluster?.Vpc : null,
             };
         }
     }
@@ -363,6 +408,41 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
         {
             return _coverage.Where(p => p.Key.Region == region && p.Key.DetectorId == detectorId).Sum(p => p.Value.Passes);
         }
+    }
+
+    /// <summary>ListCoverage rows of RESOURCE_TYPE EC2 for these instances, in requests of at most <see cref="InstanceIdsPerRequest"/> IDs.</summary>
+    private static async Task<IReadOnlyList<CoverageResource>> ListEc2RowsAsync(IGuardDutyClient guardDuty, string detectorId, List<string> instanceIds, CancellationToken cancellationToken)
+    {
+        var rows = new List<CoverageResource>();
+        foreach (var chunk in instanceIds.Chunk(InstanceIdsPerRequest))
+        {
+            rows.AddRange(await guardDuty.ListAllCoverageAsync(detectorId, new ListCoverageRequest
+            {
+                MaxResults = 50,
+                FilterCriteria = new CoverageFilterCriteria
+                {
+                    FilterCriterion =
+                    [
+                        new CoverageFilterCriterion { CriterionKey = "RESOURCE_TYPE", FilterCondition = new CoverageFilterCondition { EqualsValues = [ResourceTypeValues.Ec2] } },
+                        new CoverageFilterCriterion { CriterionKey = "INSTANCE_ID", FilterCondition = new CoverageFilterCondition { EqualsValues = [.. chunk] } },
+                    ],
+                },
+            }, null, cancellationToken).ConfigureAwait(false));
+        }
+
+        return rows;
+    }
+
+    /// <summary>The EC2 rows of one CR's nodes (the pass serves every CR of the detector).</summary>
+    private static AwsObservation<IReadOnlyList<CoverageResource>>? OfInstances(AwsObservation<IReadOnlyList<CoverageResource>>? rows, IReadOnlyList<string>? instanceIds)
+    {
+        if (rows is null || instanceIds is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        var mine = instanceIds.ToHashSet(StringComparer.Ordinal);
+        return rows with { Value = rows.Value?.Where(r => r.ResourceDetails?.Ec2InstanceDetails?.InstanceId is { } id && mine.Contains(id)).ToList() };
     }
 
     private static bool Matches(CoverageResource resource, string clusterName, string? accountId) =>
@@ -392,6 +472,9 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
         var endpoints = network && vpcId is not null
             ? await Observe(target.Endpoints, ct => api.Ec2.DescribeVpcEndpointsAsync(vpcId, $"com.amazonaws.{key.Region}.guardduty-data", ct), cancellationToken).ConfigureAwait(false)
             : target.Endpoints;
+        var vpc = network && vpcId is not null
+            ? await Observe(target.Vpc, ct => api.Ec2.DescribeVpcAsync(vpcId, ct), cancellationToken).ConfigureAwait(false)
+            : target.Vpc;
         lock (_gate)
         {
             target.Cluster = cluster;
@@ -399,6 +482,7 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
             target.AddonVersions = versions;
             target.VpcDns = dns;
             target.Endpoints = endpoints;
+            target.Vpc = vpc;
         }
     }
 
@@ -535,6 +619,9 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
 
         public AwsObservation<GetDetectorResponse>? Detector { get; set; }
 
+        /// <summary>EC2 rows of the nodes of every CR of this detector; null when no CR names instances.</summary>
+        public AwsObservation<IReadOnlyList<CoverageResource>>? Ec2Rows { get; set; }
+
         public int Passes { get; set; }
     }
 
@@ -551,5 +638,7 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
         public AwsObservation<VpcDnsAttributes>? VpcDns { get; set; }
 
         public AwsObservation<IReadOnlyList<VpcEndpointInfo>>? Endpoints { get; set; }
+
+        public AwsObservation<VpcInfo>? Vpc { get; set; }
     }
 }

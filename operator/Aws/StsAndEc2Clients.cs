@@ -21,6 +21,9 @@ public interface IEc2Client
 
     /// <summary>DescribeVpcEndpoints filtered by service-name and vpc-id, all pages.</summary>
     Task<IReadOnlyList<VpcEndpointInfo>> DescribeVpcEndpointsAsync(string vpcId, string serviceName, CancellationToken cancellationToken);
+
+    /// <summary>DescribeVpcs of one VPC: its owner account (a shared VPC is owned by another account).</summary>
+    Task<VpcInfo> DescribeVpcAsync(string vpcId, CancellationToken cancellationToken);
 }
 
 /// <summary>Shared plumbing for the AWSSDK-based clients: credentials, endpoint, retries and error translation.</summary>
@@ -183,6 +186,21 @@ public sealed class Ec2Client(AwsServiceEndpoint endpoint, AwsCredentialsSource 
         }
         while (token is not null);
         return all;
+    }
+
+    public async Task<VpcInfo> DescribeVpcAsync(string vpcId, CancellationToken cancellationToken)
+    {
+        RequestValidation.NotEmpty("DescribeVpcs", "vpcId", vpcId);
+        var client = await _client.GetAsync(cancellationToken).ConfigureAwait(false);
+        var response = await SdkClientSupport.CallAsync(
+            AwsService.Ec2, "DescribeVpcs",
+            () => client.DescribeVpcsAsync(new DescribeVpcsRequest { VpcIds = [vpcId] }, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
+
+        // EC2 answers an unknown ID with InvalidVpcID.NotFound; an empty answer is a VPC this caller cannot see.
+        var vpc = (response.Vpcs ?? []).FirstOrDefault(v => v.VpcId == vpcId)
+            ?? throw new AwsServiceException(AwsService.Ec2.Id, "DescribeVpcs", "InvalidVpcID.NotFound", $"DescribeVpcs did not return {vpcId}", null, response.ResponseMetadata?.RequestId);
+        return new VpcInfo(vpc.VpcId, vpc.OwnerId);
     }
 
     public void Dispose() => _client.Dispose();

@@ -372,7 +372,7 @@ public sealed record CoverageReport
             Counts = (statisticsType == CoverageStatisticsTypeValues.CountByResourceType ? statistics.CountByResourceType : byStatus) ?? new Dictionary<string, long>(),
             Healthy = healthy,
             Total = total,
-            CoveragePercent = total == 0 ? null : Math.Round(healthy * 100.0 / total, 2),
+            CoveragePercent = Api.CoveragePercent.Of(healthy, total),
         };
     }
 }

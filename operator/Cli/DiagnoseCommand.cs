@@ -42,6 +42,8 @@ public static class DiagnoseCommand
         command.Options.Add(clusterName);
         command.Options.Add(region);
         command.Options.Add(output);
+        var thresholds = new ThresholdFlags();
+        thresholds.AddTo(command);
 
         Option<string?>? kubeconfig = null;
         Option<string?>? context = null;
@@ -57,6 +59,17 @@ public static class DiagnoseCommand
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
+            (TimeSpan AddonStuckAfter, TimeSpan CoverageStaleAfter) limits;
+            try
+            {
+                limits = thresholds.Parse(parse);
+            }
+            catch (CliException e)
+            {
+                await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                return ExitUsage;
+            }
+
             var bundleDirectory = parse.GetValue(bundle);
             ISnapshotSource source;
             if (bundleDirectory is not null)
@@ -96,7 +109,8 @@ public static class DiagnoseCommand
                 return ExitUsage;
             }
 
-            var report = DiagnosisEngine.Diagnose(loaded.Snapshot, loaded.Options);
+            var snapshot = loaded.Snapshot with { Target = ThresholdFlags.Apply(loaded.Snapshot.Target, limits) };
+            var report = DiagnosisEngine.Diagnose(snapshot, loaded.Options);
             var text = parse.GetValue(output) switch
             {
                 "json" => ReportWriter.Json(report),

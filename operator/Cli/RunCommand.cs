@@ -45,6 +45,9 @@ public static class RunCommand
             command.Options.Add(option);
         }
 
+        var thresholds = new ThresholdFlags();
+        thresholds.AddTo(command);
+
         command.SetAction(async (parse, cancellationToken) =>
         {
             var namespaces = parse.GetValue(agentNamespaces)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -79,6 +82,7 @@ public static class RunCommand
                 throw new CliException($"--cluster-view-stale-after \"{staleAfterText}\" is not a duration between 10s and 1h (e.g. 60s, 2m)");
             }
 
+            var limits = thresholds.Parse(parse);
             var settings = new RunSettings
             {
                 Kubernetes = KubeConnection.Load(parse.GetValue(kubeconfig), parse.GetValue(context)),
@@ -98,6 +102,8 @@ public static class RunCommand
                     UnhealthyConfirmation = TimeSpan.FromSeconds(confirmSeconds),
                     NotifyEventBus = parse.GetValue(eventBus) is { Length: > 0 } bus ? bus : null,
                     ClusterViewStaleAfter = staleAfterValue,
+                    AddonStuckAfter = limits.AddonStuckAfter,
+                    CoverageStaleAfter = limits.CoverageStaleAfter,
                     DefaultRegion = Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } r ? r : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"),
                     AllowedAwsEndpoints = AllowList(parse.GetValue(allowedAwsEndpoints), AwsEndpointPolicy.Flag),
                     AllowedNotificationUrls = AllowList(parse.GetValue(allowedNotificationUrls), NotificationTransport.Flag),

@@ -33,6 +33,9 @@ public sealed class CoverageReconciler(
     private readonly TransitionGate _transitions = new(options.UnhealthyConfirmation);
     private readonly ConcurrentDictionary<string, CoverageEventOrigin> _origins = new(StringComparer.Ordinal);
 
+    /// <summary>The EC2 instance IDs of the cluster's nodes as of the last reconcile: the poller reads their EC2 coverage rows.</summary>
+    private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _instances = new(StringComparer.Ordinal);
+
     /// <summary>Endpoint overrides every CR inherits (AWS_ENDPOINT_URL*), below the CR's own <c>spec.endpoints</c>.</summary>
     public AwsEndpointOverrides DefaultEndpoints { get; init; } = AwsEndpointOverrides.None;
 
@@ -73,8 +76,12 @@ public sealed class CoverageReconciler(
             return await WriteAsync(coverage, stalled, retryAfter: null, cancellationToken).ConfigureAwait(false);
         }
 
-        aws.Register(Interest(name, coverage.Spec, validation.Interval));
-        var target = DiagnosisTarget.FromSpec(coverage.Spec, options.DefaultRegion);
+        aws.Register(Interest(name, coverage.Spec, validation.Interval) with { NodeInstanceIds = _instances.GetValueOrDefault(name) });
+        var target = DiagnosisTarget.FromSpec(coverage.Spec, options.DefaultRegion) with
+        {
+            AddonStuckAfter = options.AddonStuckAfter,
+            CoverageStaleAfter = options.CoverageStaleAfter,
+        };
         if (StaleView?.Invoke(target) is { Count: > 0 } stale)
         {
             // A blind cache must not produce a verdict: Unknown, and everything observed before is kept. The informer
@@ -85,6 +92,16 @@ public sealed class CoverageReconciler(
         }
 
         var objects = await cluster.ReadAsync(target, cancellationToken).ConfigureAwait(false);
+        if (objects.Nodes is not null && coverage.Spec.Checks.GuardDuty)
+        {
+            var instances = NodeInstances.Of(objects.Nodes);
+            if (!_instances.TryGetValue(name, out var known) || !known.SequenceEqual(instances, StringComparer.Ordinal))
+            {
+                // A new set of nodes: the next GuardDuty pass reads their EC2 rows.
+                _instances[name] = instances;
+                aws.Register(Interest(name, coverage.Spec, validation.Interval) with { NodeInstanceIds = instances });
+            }
+        }
         if (AgentLogs is not null)
         {
             objects = objects with { AgentLogs = await AgentLogs.ReadAsync(target, objects, cancellationToken).ConfigureAwait(false) };
@@ -241,6 +258,7 @@ public sealed class CoverageReconciler(
         EventBridge?.Forget(name);
         _origins.TryRemove(name, out _);
         _memory.TryRemove(name, out _);
+        _instances.TryRemove(name, out _);
     }
 
     private static Condition? Ready(GuardDutyCoverageStatus? status) => status?.Conditions.Find(ConditionTypes.Ready);

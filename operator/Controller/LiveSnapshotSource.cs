@@ -62,7 +62,8 @@ public sealed class LiveSnapshotSource(
         {
             var poller = new CoveragePoller(awsClients, regions, time);
             poller.Register(new CoverageInterest(
-                "diagnose", spec.ClusterName, spec.Region, spec.AccountId, spec.DetectorId, endpoints, Durations.Minimum, spec.Checks.GuardDuty, spec.Checks.EksAddon));
+                "diagnose", spec.ClusterName, spec.Region, spec.AccountId, spec.DetectorId, endpoints, Durations.Minimum, spec.Checks.GuardDuty, spec.Checks.EksAddon,
+                NodeInstances.Of(objects.Nodes)));
             await poller.PollDueAsync(cancellationToken).ConfigureAwait(false);
             aws = poller.Snapshot("diagnose")?.ToDiagnosis();
         }

@@ -1,3 +1,4 @@
+using GuardDutyCoverage.Diagnosis;
 using GuardDutyCoverage.Util;
 
 namespace GuardDutyCoverage.Controller;
@@ -45,4 +46,10 @@ public sealed record OperatorOptions
     /// Unknown (<c>ClusterViewStale</c>) and /readyz fail.
     /// </summary>
     public TimeSpan ClusterViewStaleAfter { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>An EKS add-on CREATING, UPDATING or DELETING for longer is stuck (<c>--addon-stuck-after</c>, AddonStuckInProgress).</summary>
+    public TimeSpan AddonStuckAfter { get; init; } = DiagnosisTarget.DefaultAddonStuckAfter;
+
+    /// <summary>A coverage record older than this while the cluster changed is stale (<c>--coverage-stale-after</c>, GuardDutyCoverageStale).</summary>
+    public TimeSpan CoverageStaleAfter { get; init; } = DiagnosisTarget.DefaultCoverageStaleAfter;
 }

@@ -183,6 +183,7 @@ public static class ReportStatusMapping
         AddonVersion = SchemaLimits.Fit(report.GuardDuty.AddonVersion, SchemaLimits.AddonVersion),
         CoveredNodes = report.GuardDuty.CoveredNodes,
         CompatibleNodes = report.GuardDuty.CompatibleNodes,
+        Percent = report.GuardDuty is { CoveredNodes: { } covered, CompatibleNodes: { } compatible } ? CoveragePercent.Format(covered, compatible) : null,
         UpdatedAt = report.GuardDuty.UpdatedAt,
         CheckedAt = report.GuardDuty.CheckedAt,
         Stale = report.GuardDuty.Stale,
@@ -208,6 +209,7 @@ public static class ReportStatusMapping
             WithAgent = report.Nodes.WithAgent,
             NotCoverable = report.Nodes.NotCoverable,
             Summary = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{report.Nodes.WithAgent}/{report.Nodes.Eligible}"),
+            Percent = CoveragePercent.Format(report.Nodes.WithAgent, report.Nodes.Eligible),
         };
 
     public static IReadOnlyList<Finding> ToStatusFindings(this DiagnosisReport report) =>

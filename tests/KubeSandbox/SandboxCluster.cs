@@ -381,4 +381,16 @@ public sealed class SandboxCluster : IObjectReader, IObjectWriter
 
     private ServedResource Resolve(string apiVersion, string kind) =>
         Registry.FindByKind(apiVersion, kind) ?? throw new ArgumentException($"no kind \"{kind}\" is served in apiVersion \"{apiVersion}\"");
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Namespace, string Pod, string Container, bool Previous), string> _containerLogs = new();
+
+    /// <summary>
+    /// What the kubelet would return for a container's log (<c>pods/log</c>); <paramref name="previous"/>: the last
+    /// terminated instance (<c>?previous=true</c>). Kept apart from the stored objects, as the API server does.
+    /// </summary>
+    public void SetContainerLog(string namespaceName, string pod, string container, string text, bool previous = false) =>
+        _containerLogs[(namespaceName, pod, container, previous)] = text;
+
+    internal string? ContainerLog(string namespaceName, string pod, string container, bool previous) =>
+        _containerLogs.GetValueOrDefault((namespaceName, pod, container, previous));
 }

@@ -255,6 +255,76 @@ public sealed class CoveragePollerTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(Generous));
         Assert.Equal(2, aws.Calls("ListCoverage"));
     }
+
+    private static CoverageResource Ec2Row(string instanceId, string version = "1.6.0") => new()
+    {
+        ResourceId = instanceId,
+        DetectorId = Detector,
+        AccountId = LocalAws.AccountId,
+        CoverageStatus = "HEALTHY",
+        ResourceDetails = new CoverageResourceDetails
+        {
+            ResourceType = ResourceTypeValues.Ec2,
+            Ec2InstanceDetails = new CoverageEc2InstanceDetails { InstanceId = instanceId, AgentDetails = new AgentDetails { Version = version }, ManagementType = "MANUAL" },
+        },
+    };
+
+    [Fact]
+    public async Task Ec2RowsAreReadForTheNodesInstancesOnlyAndAgainWhenTheNodesChange()
+    {
+        var (aws, clock, poller) = Create();
+        aws.PutCoverage(Region, aws.EksCoverage(Detector, "prod-1", "HEALTHY"));
+        aws.PutCoverage(Region, Ec2Row("i-0000000000000000a"));
+        aws.PutCoverage(Region, Ec2Row("i-0000000000000000b"));
+        aws.PutCoverage(Region, Ec2Row("i-00000000000000other"));
+        var instances = Enumerable.Range(0, 120).Select(i => $"i-1{i:x16}").Append("i-0000000000000000a").Order(StringComparer.Ordinal).ToList();
+        poller.Register(Interest("a", "prod-1", detector: Detector, addon: false) with { NodeInstanceIds = instances });
+        await poller.PollDueAsync(default);
+
+        var rows = poller.Snapshot("a")!.Ec2Coverage!;
+        Assert.True(rows.Succeeded);
+        Assert.Equal(["i-0000000000000000a"], rows.Value!.Select(r => r.ResourceDetails!.Ec2InstanceDetails!.InstanceId));
+        // 121 instance IDs: three filtered requests of at most 50 IDs, besides the EKS pass.
+        Assert.Equal(4, aws.Calls("ListCoverage"));
+
+        // A node joins (its instance has the EC2 agent): its rows are read at once, not at the next interval.
+        clock.Advance(TimeSpan.FromMinutes(1));
+        poller.Register(Interest("a", "prod-1", detector: Detector, addon: false) with { NodeInstanceIds = [.. instances, "i-0000000000000000b"] });
+        await poller.PollDueAsync(default);
+        Assert.Equal(["i-0000000000000000a", "i-0000000000000000b"], poller.Snapshot("a")!.Ec2Coverage!.Value!.Select(r => r.ResourceId).Order(StringComparer.Ordinal));
+        Assert.Equal(7, aws.Calls("ListCoverage"));
+
+        // The same nodes again: nothing is read before the interval.
+        poller.Register(Interest("a", "prod-1", detector: Detector, addon: false) with { NodeInstanceIds = [.. instances, "i-0000000000000000b"] });
+        await poller.PollDueAsync(default);
+        Assert.Equal(7, aws.Calls("ListCoverage"));
+
+        // Without instance IDs (no Nodes read) there are no EC2 rows, not an empty list that would look like "none".
+        poller.Register(Interest("b", "prod-1", detector: Detector, addon: false));
+        Assert.Null(poller.Snapshot("b")!.Ec2Coverage);
+    }
+
+    [Fact]
+    public async Task TheVpcOwnerComesFromDescribeVpcsAndAFailureKeepsTheLastAnswer()
+    {
+        var (aws, clock, poller) = Create();
+        aws.PutCluster(Region, new EksCluster { Name = "prod-1", Version = "1.31", ResourcesVpcConfig = new VpcConfigResponse { VpcId = "vpc-shared" } });
+        aws.PutVpcOwner(Region, "vpc-shared", "444455556666");
+        poller.Register(Interest("a", "prod-1", detector: Detector, addon: false));
+        await poller.PollDueAsync(default);
+        var vpc = poller.Snapshot("a")!.Vpc!;
+        Assert.Equal(new VpcInfo("vpc-shared", "444455556666"), vpc.Value);
+        Assert.Equal(1, aws.Calls("DescribeVpcs"));
+
+        aws.Fail("DescribeVpcs", FakeAws.ServiceError("EC2", "DescribeVpcs", "UnauthorizedOperation", "You are not authorized to perform this operation.", HttpStatusCode.Forbidden));
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await poller.PollDueAsync(default);
+        var stale = poller.Snapshot("a")!.Vpc!;
+        Assert.True(stale.Stale);
+        Assert.Equal("444455556666", stale.Value!.OwnerId);
+        Assert.Contains("DescribeVpcs", stale.Error, StringComparison.Ordinal);
+        Assert.Equal(AwsFailureKind.AccessDenied, stale.FailureKind);
+    }
 }
 
 /// <summary>The poller with the real clients against the local endpoints: requests counted where they arrive.</summary>

@@ -82,6 +82,15 @@ public sealed class FakeAws : IAwsClientFactory
         }
     }
 
+    /// <summary>GuardDuty stops listing a resource (an EC2 agent uninstalled, a cluster deleted).</summary>
+    public void RemoveCoverage(string region, string detectorId, string resourceId)
+    {
+        lock (_lock)
+        {
+            Of(region).Coverage.RemoveAll(r => r.ResourceId == resourceId && r.DetectorId == detectorId);
+        }
+    }
+
     public void PutCluster(string region, EksCluster cluster)
     {
         lock (_lock)
@@ -121,6 +130,15 @@ public sealed class FakeAws : IAwsClientFactory
         lock (_lock)
         {
             Of(region).Vpcs[attributes.VpcId] = attributes;
+        }
+    }
+
+    /// <summary>The account that owns a VPC (DescribeVpcs OwnerId); a VPC without one is the caller's own.</summary>
+    public void PutVpcOwner(string region, string vpcId, string ownerAccountId)
+    {
+        lock (_lock)
+        {
+            Of(region).VpcOwners[vpcId] = ownerAccountId;
         }
     }
 
@@ -203,6 +221,8 @@ public sealed class FakeAws : IAwsClientFactory
         public Dictionary<string, VpcDnsAttributes> Vpcs { get; } = new(StringComparer.Ordinal);
 
         public List<VpcEndpointInfo> VpcEndpoints { get; } = [];
+
+        public Dictionary<string, string> VpcOwners { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<string, EksUpdate> Updates { get; } = new(StringComparer.Ordinal);
     }
@@ -426,6 +446,18 @@ public sealed class FakeAws : IAwsClientFactory
             lock (aws._lock)
             {
                 return Task.FromResult<IReadOnlyList<VpcEndpointInfo>>(State.VpcEndpoints.Where(e => e.VpcId == vpcId && e.ServiceName == serviceName).ToList());
+            }
+        }
+
+        public Task<VpcInfo> DescribeVpcAsync(string vpcId, CancellationToken cancellationToken)
+        {
+            aws.Enter("DescribeVpcs");
+            lock (aws._lock)
+            {
+                // A VPC exists when it was put (attributes or an owner), as EC2 answers InvalidVpcID.NotFound otherwise.
+                return State.Vpcs.ContainsKey(vpcId) || State.VpcOwners.ContainsKey(vpcId)
+                    ? Task.FromResult(new VpcInfo(vpcId, State.VpcOwners.GetValueOrDefault(vpcId) ?? aws.AccountId))
+                    : throw ServiceError("EC2", "DescribeVpcs", "InvalidVpcID.NotFound", $"The vpc ID '{vpcId}' does not exist");
             }
         }
 

@@ -165,4 +165,17 @@ public sealed class MotoTests(MotoServer moto, ITestOutputHelper output) : IClas
         Assert.Equal("DescribeVpcAttribute", error.Operation);
         Assert.Contains("InvalidVpcID.NotFound", error.Message);
     }
+
+    [MotoFact]
+    public async Task TheVpcOwnerComesFromDescribeVpcsThroughAwssdk()
+    {
+        var vpcId = (string)moto.Seed["vpcId"]!;
+        var vpc = await Clients.Ec2.DescribeVpcAsync(vpcId, default);
+        Assert.Equal(vpcId, vpc.VpcId);
+        // moto's VPCs belong to the caller's account: a VPC of one's own is not VpcOwnedByAnotherAccount.
+        Assert.Equal((await Clients.Sts.GetCallerIdentityAsync(default)).Account, vpc.OwnerId);
+        var error = await Assert.ThrowsAsync<AwsServiceException>(() => Clients.Ec2.DescribeVpcAsync("vpc-00000000", default));
+        Assert.Equal("DescribeVpcs", error.Operation);
+        Assert.Contains("InvalidVpcID.NotFound", error.Message);
+    }
 }

@@ -14,7 +14,7 @@ public sealed partial class DocsTests
     [
         "guardduty:ListDetectors", "guardduty:GetDetector", "guardduty:ListCoverage", "guardduty:GetCoverageStatistics",
         "eks:DescribeCluster", "eks:DescribeAddon", "eks:DescribeAddonVersions",
-        "ec2:DescribeVpcAttribute", "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeVpcAttribute", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs",
     ];
 
     private static string Read(string page) => File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", page));

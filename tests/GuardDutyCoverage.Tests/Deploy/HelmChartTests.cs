@@ -261,6 +261,8 @@ public sealed class HelmChartTests
             "--agent-namespaces=amazon-guardduty",
             "--max-concurrent-reconciles=4",
             "--cluster-view-stale-after=60s",
+            "--addon-stuck-after=20m",
+            "--coverage-stale-after=2h",
             "--log-level=info",
             "--log-format=json",
         ], manifests.OperatorArgs());
@@ -274,6 +276,17 @@ public sealed class HelmChartTests
         Assert.Equal("/healthz", probes["livenessProbe"]!["httpGet"]!["path"]!.GetValue<string>());
         Assert.Equal("/readyz", probes["readinessProbe"]!["httpGet"]!["path"]!.GetValue<string>());
         Assert.Equal(8081, probes["ports"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "health")!["containerPort"]!.GetValue<long>());
+    }
+
+    [HelmFact]
+    public async Task TheCatalogThresholdsAreChartValues()
+    {
+        var manifests = await Chart.RenderAsync("--set", "addonStuckAfter=45m", "--set", "coverageStaleAfter=6h");
+        Assert.Contains("--addon-stuck-after=45m", manifests.OperatorArgs());
+        Assert.Contains("--coverage-stale-after=6h", manifests.OperatorArgs());
+        var bad = await Chart.TemplateAsync("--set", "addonStuckAfter=soon");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("values don't meet the specifications of the schema", bad.StandardError);
     }
 
     [HelmFact]

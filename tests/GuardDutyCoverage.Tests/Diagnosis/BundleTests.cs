@@ -72,6 +72,100 @@ public sealed class BundleTests
         Assert.Equal(reason, (string)report["readiness"]!["reason"]!);
     }
 
+    /// <summary>
+    /// One bundle per catalog v2 code (issue 9), written by generate.py as the collection commands of docs/cli.md write
+    /// them: scenario, code, severity, a fragment of the message, and whether the bundle names the cluster itself
+    /// (kubectl-only bundles need --cluster-name, as docs/cli.md says).
+    /// </summary>
+    public static readonly TheoryData<string, string, string, string, bool> CatalogV2Bundles = new()
+    {
+        { "nodes-without-agent", "NodesWithoutAgent", "Error", "ip-10-0-4-89.ec2.internal (NodeTaintNotTolerated: nvidia.com/gpu=present:NoSchedule)", false },
+        { "nodes-not-coverable", "NodesNotCoverable", "Info", "1 Fargate (fargate-ip-10-0-5-9.ec2.internal)", false },
+        { "agent-kernel-unsupported", "AgentKernelUnsupported", "Error", "(kernel 4.14.355-275.570.amzn2.x86_64, Amazon Linux 2): level=fatal msg=\"failed to start agent\" error=\"failed to find valid kernel BTF", false },
+        { "agent-oom-killed", "AgentOOMKilled", "Error", "aws-guardduty-agent-9qzrt on ip-10-0-2-45.ec2.internal: container aws-guardduty-agent OOMKilled (exit 137, 3 restarts, memory limit 1Gi)", false },
+        { "pod-security-blocks-agent", "PodSecurityBlocksAgent", "Error", "FailedCreate (18x): Error creating: pods \"aws-guardduty-agent-x2v9k\" is forbidden: violates PodSecurity \"restricted:latest\"", false },
+        { "agent-pod-spec-mutated", "AgentPodSpecMutated", "Warning", "image registry.corp.example.com/ecr-mirror/aws-guardduty-agent:v1.17.1 (template 602401143452.dkr.ecr.us-east-1.amazonaws.com/aws-guardduty-agent:v1.17.1)", false },
+        { "resource-quota-blocks-agent", "ResourceQuotaBlocksAgent", "Error", "ResourceQuota compute is full: pods used 2 of 2. FailedCreate (25x): Error creating: pods \"aws-guardduty-agent-x2v9k\" is forbidden: exceeded quota: compute", false },
+        { "gitops-owns-agent-objects", "GitOpsOwnsAgentObjects", "Warning", "Namespace amazon-guardduty is managed by Argo CD without pruning disabled", false },
+        { "network-policy-blocks-agent", "NetworkPolicyBlocksAgent", "Error", "(default-deny-egress) allow no egress for TCP 443 to the guardduty-data endpoint", false },
+        { "addon-stuck-in-progress", "AddonStuckInProgress", "Error", "has been UPDATING since 2026-11-26T15:00:00Z (120 min, threshold 20 min)", true },
+        { "guardduty-feature-misconfigured", "GuardDutyFeatureMisconfigured", "Error", "legacy EKS_RUNTIME_MONITORING and RUNTIME_MONITORING are both ENABLED with EKS_ADDON_MANAGEMENT DISABLED and ENABLED", true },
+        { "coverage-healthy-but-nodes-uncovered", "CoverageHealthyButNodesUncovered", "Error", "GuardDuty reports HEALTHY but covers 2 of 3 compatible nodes", true },
+        { "guardduty-coverage-stale", "GuardDutyCoverageStale", "Warning", "at 2026-11-26T11:00:00Z (6 h ago, threshold 2 h); since then 1 node joined, 1 agent pod changed readiness", true },
+        { "duplicate-agent-on-node", "DuplicateAgentOnNode", "Warning", "EC2 rows for 2 of the cluster's nodes: ip-10-0-1-23.ec2.internal (i-0a1b2c3d4e5f60123, EC2 agent 1.6.0, MANUAL), ip-10-0-2-45.ec2.internal", true },
+        { "vpc-owned-by-another-account", "VpcOwnedByAnotherAccount", "Info", "vpc-0a1b2c3d4e5f60718 is owned by account 444455556666, not 111122223333", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(CatalogV2Bundles))]
+    public async Task CatalogV2BundleProducesItsCodeWithSteps(string scenario, string reason, string severity, string message, bool namesTheCluster)
+    {
+        string[] args = namesTheCluster ? ["--bundle", Bundle(scenario), "-o", "json"] : ["--bundle", Bundle(scenario), "--cluster-name", "prod-eks-1", "-o", "json"];
+        var run = await Diagnose(args);
+        Assert.Equal("", run.Stderr);
+        var report = run.Json;
+        Assert.Empty(report["inputErrors"]!.AsArray());
+        Assert.Equal("prod-eks-1", (string)report["cluster"]!);
+        var finding = report["findings"]!.AsArray().Single(f => (string)f!["reason"]! == reason)!;
+        Assert.Equal(severity, (string)finding["severity"]!);
+        Assert.Contains(message, (string)finding["message"]!, StringComparison.Ordinal);
+        var steps = finding["remediation"]!.AsArray().Select(s => (string)s!).ToList();
+        Assert.NotEmpty(steps);
+
+        // An Error makes the coverage Unhealthy (exit 1); a Warning or an Info alone leaves it Healthy (exit 0).
+        Assert.Equal(severity == "Error" ? "Unhealthy" : "Healthy", (string)report["coverage"]!);
+        Assert.Equal(severity == "Error" ? 1 : 0, run.Exit);
+    }
+
+    [Fact]
+    public void EveryCatalogV2CodeHasABundle()
+    {
+        string[] issue9 =
+        [
+            ReasonCodes.NodesWithoutAgent, ReasonCodes.NodesNotCoverable, ReasonCodes.AgentKernelUnsupported, ReasonCodes.AgentOOMKilled,
+            ReasonCodes.PodSecurityBlocksAgent, ReasonCodes.AgentPodSpecMutated, ReasonCodes.ResourceQuotaBlocksAgent, ReasonCodes.GitOpsOwnsAgentObjects,
+            ReasonCodes.NetworkPolicyBlocksAgent, ReasonCodes.AddonStuckInProgress, ReasonCodes.GuardDutyFeatureMisconfigured,
+            ReasonCodes.CoverageHealthyButNodesUncovered, ReasonCodes.GuardDutyCoverageStale, ReasonCodes.DuplicateAgentOnNode, ReasonCodes.VpcOwnedByAnotherAccount,
+        ];
+        var covered = CatalogV2Bundles.Select(row => (string)row[1]).ToList();
+        Assert.Equal(issue9.Order(StringComparer.Ordinal), covered.Order(StringComparer.Ordinal));
+        Assert.All(CatalogV2Bundles, row => Assert.True(Directory.Exists(Bundle((string)row[0])), (string)row[0]));
+    }
+
+    [Fact]
+    public async Task TheStuckThresholdDecidesWhenAnUpdatingAddOnIsStuck()
+    {
+        // The bundle's add-on has been UPDATING for 120 minutes: under a 3-hour threshold it is still progressing.
+        var patient = (await Diagnose("--bundle", Bundle("addon-stuck-in-progress"), "--addon-stuck-after", "3h", "-o", "json")).Json;
+        Assert.DoesNotContain(Findings(patient), f => f.Reason == ReasonCodes.AddonStuckInProgress);
+        Assert.True((bool)patient["readiness"]!["reconciling"]!);
+        var strict = (await Diagnose("--bundle", Bundle("addon-stuck-in-progress"), "--addon-stuck-after", "90m", "-o", "json")).Json;
+        Assert.Contains("threshold 90 min", (string)strict["findings"]!.AsArray().Single(f => (string)f!["reason"]! == ReasonCodes.AddonStuckInProgress)!["message"]!);
+    }
+
+    [Fact]
+    public async Task TheStaleThresholdDecidesWhenAnOldRecordIsStale()
+    {
+        // The record is 6 h old and the node joined 5 h ago: with a 5.5 h threshold GuardDuty still has time to catch up.
+        var patient = (await Diagnose("--bundle", Bundle("guardduty-coverage-stale"), "--coverage-stale-after", "5h30m", "-o", "json")).Json;
+        Assert.DoesNotContain(Findings(patient), f => f.Reason == ReasonCodes.GuardDutyCoverageStale);
+        var strict = (await Diagnose("--bundle", Bundle("guardduty-coverage-stale"), "--coverage-stale-after", "1h", "-o", "json")).Json;
+        Assert.Contains("threshold 1 h", (string)strict["findings"]!.AsArray().Single(f => (string)f!["reason"]! == ReasonCodes.GuardDutyCoverageStale)!["message"]!);
+    }
+
+    [Theory]
+    [InlineData("--addon-stuck-after", "1m", "--addon-stuck-after \"1m\" is outside 5m to 24h")]
+    [InlineData("--addon-stuck-after", "soon", "--addon-stuck-after: \"soon\" is not a duration")]
+    [InlineData("--coverage-stale-after", "200h", "--coverage-stale-after: \"200h\" is longer than the maximum of 168h")]
+    [InlineData("--coverage-stale-after", "10m", "--coverage-stale-after \"10m\" is outside 30m to 168h")]
+    public async Task AThresholdOutOfRangeIsAUsageError(string flag, string value, string error)
+    {
+        var run = await Diagnose("--bundle", Bundle("addon-stuck-in-progress"), flag, value);
+        Assert.Equal(2, run.Exit);
+        Assert.Equal("", run.Stdout);
+        Assert.Contains(error, run.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task FieldConflictBundleAlsoWarnsAboutKyverno()
     {

@@ -109,6 +109,7 @@ public sealed class CatalogV2ScenarioTests
         Assert.Equal(4, status.Nodes?.Eligible);
         Assert.Equal(3, status.Nodes?.WithAgent);
         Assert.Equal("3/4", status.Nodes?.Summary);
+        Assert.Equal("75", status.Nodes?.Percent);
     }
 
     [Fact]

@@ -255,7 +255,7 @@ internal sealed partial class ApiHandler
         var namespaceItself = info.Group.Length == 0 && info.Resource == "namespaces";
         if (resource is null
             || (info.Namespace is not null && !resource.Info.Namespaced && !namespaceItself)
-            || (info.Subresource is not null && !(info.Subresource == "status" && resource.Info.HasStatusSubresource)))
+            || (info.Subresource is not null && !(info.Subresource == "status" && resource.Info.HasStatusSubresource) && !IsPodLog(info)))
         {
             await WriteNotFoundPageAsync(http).ConfigureAwait(false);
             return;
@@ -264,6 +264,13 @@ internal sealed partial class ApiHandler
         if (resource.Info.Namespaced && info.Namespace is null && (info.Name is not null || info.Verb == "create"))
         {
             await WriteNotFoundPageAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        if (IsPodLog(info))
+        {
+            // Plain text from the kubelet, whatever the Accept header says.
+            await PodLogAsync(new ApiRequest { Http = http, Info = info, User = user, Resource = resource }).ConfigureAwait(false);
             return;
         }
 

@@ -6,7 +6,7 @@ Kubernetes files are formatted the way `kubectl get -o yaml|json` prints them (k
 are served from a loopback HTTP server and `aws ... --endpoint-url` prints them (PascalCase for GuardDuty/EC2, ISO
 timestamps). Run it from anywhere: python3 tests/testdata/bundles/generate.py. CI only reads the output.
 """
-import http.server, json, os, re, shutil, subprocess, tempfile, threading
+import datetime, http.server, json, os, re, shutil, subprocess, tempfile, threading
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -29,7 +29,7 @@ def namespace(labels=None):
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"creationTimestamp": "2026-11-20T09:00:00Z", "labels": {"kubernetes.io/metadata.name": "amazon-guardduty", **(labels or {})}, "name": "amazon-guardduty", "resourceVersion": "1201", "uid": "c8f7d3e8-66f2-4924-b8f9-c22c76b26c79"}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
 
 
-def daemonset(available=3, desired=3, image=IMAGE, image_owner="eks"):
+def daemonset(available=3, desired=3, image=IMAGE, image_owner="eks", current=None):
     eks_container = {".": {}, "f:name": {}, "f:resources": {}}
     other = []
     if image_owner == "eks":
@@ -46,23 +46,24 @@ def daemonset(available=3, desired=3, image=IMAGE, image_owner="eks"):
             "containers": [{"image": image, "imagePullPolicy": "IfNotPresent", "name": "aws-guardduty-agent", "resources": {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "200m", "memory": "256Mi"}}, "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}],
             "dnsPolicy": "ClusterFirst", "priorityClassName": "aws-guardduty-agent.priorityclass", "restartPolicy": "Always", "schedulerName": "default-scheduler", "securityContext": {}, "terminationGracePeriodSeconds": 30}},
             "updateStrategy": {"rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}, "type": "RollingUpdate"}},
-        "status": {"currentNumberScheduled": desired, "desiredNumberScheduled": desired, "numberAvailable": available, "numberMisscheduled": 0, "numberReady": available, "observedGeneration": 2, "updatedNumberScheduled": desired}}
+        "status": {"currentNumberScheduled": desired if current is None else current, "desiredNumberScheduled": desired, "numberAvailable": available, "numberMisscheduled": 0, "numberReady": available, "observedGeneration": 2, "updatedNumberScheduled": desired}}
 
 
-def pod(name, ready=True, pending_message=None, waiting=None, restarts=0):
-    conditions = [{"lastProbeTime": None, "lastTransitionTime": "2026-11-26T10:00:00Z", "status": "True", "type": "PodScheduled"}]
-    status = {"phase": "Running", "qosClass": "Burstable", "startTime": "2026-11-26T10:00:00Z"}
+def pod(name, ready=True, pending_message=None, waiting=None, restarts=0, node="ip-10-0-1-23.ec2.internal", last_state=None, spec_image=IMAGE, started="2026-11-26T10:00:00Z"):
+    at = lambda seconds: (datetime.datetime.strptime(started, "%Y-%m-%dT%H:%M:%SZ") + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    conditions = [{"lastProbeTime": None, "lastTransitionTime": at(0), "status": "True", "type": "PodScheduled"}]
+    status = {"phase": "Running", "qosClass": "Burstable", "startTime": at(0)}
     if pending_message:
-        conditions = [{"lastProbeTime": None, "lastTransitionTime": "2026-11-26T10:00:00Z", "message": pending_message, "reason": "Unschedulable", "status": "False", "type": "PodScheduled"}]
+        conditions = [{"lastProbeTime": None, "lastTransitionTime": at(0), "message": pending_message, "reason": "Unschedulable", "status": "False", "type": "PodScheduled"}]
         status = {"phase": "Pending", "qosClass": "Burstable"}
     else:
-        conditions.append({"lastProbeTime": None, "lastTransitionTime": "2026-11-26T10:01:00Z", "status": "True" if ready else "False", "type": "Ready"})
-        state = {"running": {"startedAt": "2026-11-26T10:00:40Z"}} if ready else {"waiting": waiting}
-        status["containerStatuses"] = [{"containerID": "containerd://" + "ab" * 32 if ready else "", "image": IMAGE, "imageID": "", "lastState": {}, "name": "aws-guardduty-agent", "ready": ready, "restartCount": restarts, "started": ready, "state": state}]
+        conditions.append({"lastProbeTime": None, "lastTransitionTime": at(60), "status": "True" if ready else "False", "type": "Ready"})
+        state = {"running": {"startedAt": at(40)}} if ready else {"waiting": waiting}
+        status["containerStatuses"] = [{"containerID": "containerd://" + "ab" * 32 if ready else "", "image": spec_image, "imageID": "", "lastState": last_state or {}, "name": "aws-guardduty-agent", "ready": ready, "restartCount": restarts, "started": ready, "state": state}]
     status["conditions"] = conditions
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"creationTimestamp": "2026-11-26T10:00:00Z", "generateName": "aws-guardduty-agent-", "labels": {"controller-revision-hash": "7d9c6b5f4", "name": "aws-guardduty-agent", "pod-template-generation": "2"}, "name": name, "namespace": "amazon-guardduty",
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"creationTimestamp": at(0), "generateName": "aws-guardduty-agent-", "labels": {"controller-revision-hash": "7d9c6b5f4", "name": "aws-guardduty-agent", "pod-template-generation": "2"}, "name": name, "namespace": "amazon-guardduty",
             "ownerReferences": [{"apiVersion": "apps/v1", "blockOwnerDeletion": True, "controller": True, "kind": "DaemonSet", "name": "aws-guardduty-agent", "uid": "84a3839b-d49a-4136-a5bb-634eae9af530"}], "resourceVersion": "88001", "uid": "0f6f1b7e-0000-4000-8000-" + name[-12:].rjust(12, "0").replace("-", "0")},
-            "spec": {"containers": [{"image": IMAGE, "name": "aws-guardduty-agent"}], "nodeName": None if pending_message else "ip-10-0-1-23.ec2.internal", "priority": 1000000, "priorityClassName": "aws-guardduty-agent.priorityclass", "preemptionPolicy": "Never"}, "status": status}
+            "spec": {"containers": [{"image": spec_image, "name": "aws-guardduty-agent"}], "nodeName": None if pending_message else node, "priority": 1000000, "priorityClassName": "aws-guardduty-agent.priorityclass", "preemptionPolicy": "Never"}, "status": status}
 
 
 def priorityclass():
@@ -145,8 +146,8 @@ def list_coverage(resources, timestamps="iso8601"):
     return aws(["guardduty", "list-coverage", "--detector-id", "12abc34d567e8fa901bc2d34e56789f0"], {("POST", "/detector/12abc34d567e8fa901bc2d34e56789f0/coverage"): ({"resources": resources}, "application/json")}, timestamps)
 
 
-def get_detector():
-    return aws(["guardduty", "get-detector", "--detector-id", "12abc34d567e8fa901bc2d34e56789f0"], {("GET", "/detector/12abc34d567e8fa901bc2d34e56789f0"): (DETECTOR, "application/json")})
+def get_detector(detector=None):
+    return aws(["guardduty", "get-detector", "--detector-id", "12abc34d567e8fa901bc2d34e56789f0"], {("GET", "/detector/12abc34d567e8fa901bc2d34e56789f0"): (detector or DETECTOR, "application/json")})
 
 
 def describe_addon(body):
@@ -178,6 +179,137 @@ def healthy_cluster(scenario, pods=None, ds=None, bindings=None, extra=None):
     write(scenario, "kubectl/clusterrolebindings.yaml", kubectl_yaml(k_list(bindings if bindings is not None else [crb("eks:addon-cluster-admin", "cluster-admin", "eks:addon-manager"), crb("eks:node-bootstrapper", "eks:node-bootstrapper", "eks:node")])))
     write(scenario, "kubectl/validatingwebhookconfigurations.yaml", kubectl_yaml(k_list(extra or [])))
     write(scenario, "kubectl/version.json", json.dumps(VERSION, indent=2) + "\n")
+
+
+# --- catalog v2 (issue 9): one bundle per code, each with the files the collection commands of docs/cli.md write ---
+
+NODES = ["ip-10-0-1-23.ec2.internal", "ip-10-0-2-45.ec2.internal", "ip-10-0-3-67.ec2.internal"]
+INSTANCES = ["i-0a1b2c3d4e5f60123", "i-0a1b2c3d4e5f60245", "i-0a1b2c3d4e5f60367"]
+
+
+def node(name, instance=None, created="2026-11-20T09:10:00Z", taints=None, labels=None, kernel="6.1.115-126.197.amzn2023.x86_64", os_image="Amazon Linux 2023.6.20241111", zone="us-east-1a", ready=True):
+    base = {"beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux", "eks.amazonaws.com/nodegroup": "general", "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "node.kubernetes.io/instance-type": "m6i.large", "topology.kubernetes.io/zone": zone}
+    spec = {"providerID": f"aws:///{zone}/{instance}"} if instance else {}
+    if taints:
+        spec["taints"] = taints
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"annotations": {"alpha.kubernetes.io/provided-node-ip": "10.0.1.23", "node.alpha.kubernetes.io/ttl": "0"}, "creationTimestamp": created, "labels": {**base, **(labels or {})}, "name": name, "resourceVersion": "87990", "uid": "5b1f3c2a-0000-4000-8000-" + name.split(".")[0][-12:].rjust(12, "0").replace("-", "0")},
+            "spec": spec,
+            "status": {"addresses": [{"address": "10.0.1.23", "type": "InternalIP"}, {"address": name, "type": "Hostname"}], "allocatable": {"cpu": "1930m", "memory": "7220184Ki", "pods": "29"}, "capacity": {"cpu": "2", "memory": "7910360Ki", "pods": "29"},
+                       "conditions": [{"lastHeartbeatTime": "2026-11-26T16:58:00Z", "lastTransitionTime": created, "message": "kubelet is posting ready status", "reason": "KubeletReady", "status": "True" if ready else "False", "type": "Ready"}],
+                       "nodeInfo": {"architecture": "amd64", "bootID": "1f2e3d4c-0000-4000-8000-000000000001", "containerRuntimeVersion": "containerd://1.7.23", "kernelVersion": kernel, "kubeProxyVersion": "v1.33.5-eks-3025e55", "kubeletVersion": "v1.33.5-eks-3025e55", "machineID": "ec2a1b2c3d4e5f60000000000000000a", "operatingSystem": "linux", "osImage": os_image, "systemUUID": "ec2a1b2c-3d4e-5f60-0000-00000000000a"}}}
+
+
+def fargate_node(name):
+    n = node(name, labels={"eks.amazonaws.com/compute-type": "fargate", "eks.amazonaws.com/fargate-profile": "fp-default"}, kernel="5.10.228-219.884.amzn2.x86_64", os_image="Amazon Linux 2")
+    n["metadata"]["labels"].pop("eks.amazonaws.com/nodegroup")
+    n["spec"] = {"providerID": "aws:///us-east-1b/0123456789-abcdef0123456789abcdef01/" + name, "taints": [{"effect": "NoSchedule", "key": "eks.amazonaws.com/compute-type", "value": "fargate"}]}
+    return n
+
+
+def event(name, reason, message, count=1, last="2026-11-26T16:50:00Z", kind="DaemonSet", obj="aws-guardduty-agent", type_="Warning"):
+    return {"apiVersion": "v1", "count": count, "eventTime": None, "firstTimestamp": "2026-11-26T16:30:00Z", "involvedObject": {"apiVersion": "apps/v1", "kind": kind, "name": obj, "namespace": "amazon-guardduty", "resourceVersion": "88120", "uid": "84a3839b-d49a-4136-a5bb-634eae9af530"},
+            "kind": "Event", "lastTimestamp": last, "message": message, "metadata": {"creationTimestamp": "2026-11-26T16:30:00Z", "name": name, "namespace": "amazon-guardduty", "resourceVersion": "88200", "uid": "7e0c1a2b-0000-4000-8000-" + name[-12:].rjust(12, "0").replace(".", "0")},
+            "reason": reason, "reportingComponent": "daemonset-controller", "reportingInstance": "", "source": {"component": "daemonset-controller"}, "type": type_}
+
+
+def three_pods(**overrides):
+    return [pod(name, node=n, **overrides.get(name, {})) for name, n in zip(["aws-guardduty-agent-4xk2p", "aws-guardduty-agent-9qzrt", "aws-guardduty-agent-m7w8d"], NODES)]
+
+
+def write_json(scenario, name, obj):
+    write(scenario, name, json.dumps(obj, indent=4) + "\n")
+
+
+def describe_vpcs(vpc_id, owner):
+    xml = f'<?xml version="1.0" encoding="UTF-8"?><DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>0f9a3c6e-1d2b-4c5a-9e8f-7a6b5c4d3e2f</requestId><vpcSet><item><vpcId>{vpc_id}</vpcId><ownerId>{owner}</ownerId><state>available</state><cidrBlock>10.0.0.0/16</cidrBlock><cidrBlockAssociationSet><item><cidrBlock>10.0.0.0/16</cidrBlock><associationId>vpc-cidr-assoc-0a1b2c3d4e5f60001</associationId><cidrBlockState><state>associated</state></cidrBlockState></item></cidrBlockAssociationSet><dhcpOptionsId>dopt-0a1b2c3d4e5f60001</dhcpOptionsId><instanceTenancy>default</instanceTenancy><isDefault>false</isDefault></item></vpcSet></DescribeVpcsResponse>'
+    return aws(["ec2", "describe-vpcs", "--vpc-ids", vpc_id], {("POST", "DescribeVpcs"): (xml, "text/xml")})
+
+
+def ec2_coverage(instance, version="1.6.0"):
+    return {"resourceId": instance, "detectorId": "12abc34d567e8fa901bc2d34e56789f0", "accountId": ACCOUNT, "resourceDetails": {"resourceType": "EC2", "ec2InstanceDetails": {"instanceId": instance, "instanceType": "m6i.large", "clusterArn": f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{CLUSTER}", "agentDetails": {"version": version}, "managementType": "MANUAL"}}, "coverageStatus": "HEALTHY", "updatedAt": T0 - 900}
+
+
+def catalog_v2():
+    nodes = [node(n, i) for n, i in zip(NODES, INSTANCES)]
+
+    # nodes-without-agent: a GPU node group whose taint the DaemonSet does not tolerate; three agents on the other three nodes.
+    healthy_cluster("nodes-without-agent", pods=three_pods())
+    write_json("nodes-without-agent", "kubectl/nodes.json", k_list(nodes + [node("ip-10-0-4-89.ec2.internal", "i-0a1b2c3d4e5f60489", labels={"eks.amazonaws.com/nodegroup": "gpu"}, taints=[{"effect": "NoSchedule", "key": "nvidia.com/gpu", "value": "present"}])]))
+
+    # nodes-not-coverable: a Fargate pod's node next to three covered nodes: counted apart (Info), coverage stays Healthy.
+    healthy_cluster("nodes-not-coverable", pods=three_pods())
+    write_json("nodes-not-coverable", "kubectl/nodes.json", k_list(nodes + [fargate_node("fargate-ip-10-0-5-9.ec2.internal")]))
+
+    # agent-kernel-unsupported: an Amazon Linux 2 node on kernel 4.14 without BTF; its agent crash-loops.
+    kernel_message = 'level=fatal msg="failed to start agent" error="failed to find valid kernel BTF: kernel version 4.14.355-275.570.amzn2.x86_64 has no /sys/kernel/btf/vmlinux"'
+    healthy_cluster("agent-kernel-unsupported", ds=daemonset(available=2), pods=three_pods(**{"aws-guardduty-agent-m7w8d": {"ready": False, "restarts": 14, "waiting": {"message": "back-off 5m0s restarting failed container=aws-guardduty-agent pod=aws-guardduty-agent-m7w8d_amazon-guardduty(0f6f1b7e-0000-4000-8000-0000000m7w8d)", "reason": "CrashLoopBackOff"},
+                                                                                                                             "last_state": {"terminated": {"containerID": "containerd://" + "cd" * 32, "exitCode": 1, "finishedAt": "2026-11-26T16:55:10Z", "message": kernel_message, "reason": "Error", "startedAt": "2026-11-26T16:55:09Z"}}}}))
+    write_json("agent-kernel-unsupported", "kubectl/nodes.json", k_list(nodes[:2] + [node(NODES[2], INSTANCES[2], kernel="4.14.355-275.570.amzn2.x86_64", os_image="Amazon Linux 2")]))
+
+    # agent-oom-killed: the agent was OOMKilled 20 minutes ago and runs again (not in CrashLoopBackOff now).
+    healthy_cluster("agent-oom-killed", pods=three_pods(**{"aws-guardduty-agent-9qzrt": {"restarts": 3, "last_state": {"terminated": {"containerID": "containerd://" + "ef" * 32, "exitCode": 137, "finishedAt": "2026-11-26T16:40:00Z", "reason": "OOMKilled", "startedAt": "2026-11-26T15:10:00Z"}}}}))
+
+    # pod-security-blocks-agent: enforce=restricted on the namespace; the DaemonSet controller cannot create the third pod.
+    healthy_cluster("pod-security-blocks-agent", ds=daemonset(available=2, current=2), pods=three_pods()[:2])
+    write("pod-security-blocks-agent", "kubectl/namespace.yaml", kubectl_yaml(namespace({"pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest"})))
+    write_json("pod-security-blocks-agent", "kubectl/events.json", k_list([event("aws-guardduty-agent.187b2c3d4e5f6071", "FailedCreate", 'Error creating: pods "aws-guardduty-agent-x2v9k" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "aws-guardduty-agent" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "aws-guardduty-agent" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "aws-guardduty-agent" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "aws-guardduty-agent" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")', count=18)]))
+
+    # agent-pod-spec-mutated: a mutating webhook rewrote the image of the running pods to a pull-through mirror.
+    mirror = "registry.corp.example.com/ecr-mirror/aws-guardduty-agent:v1.17.1"
+    healthy_cluster("agent-pod-spec-mutated", pods=three_pods(**{name: {"spec_image": mirror} for name in ["aws-guardduty-agent-4xk2p", "aws-guardduty-agent-9qzrt", "aws-guardduty-agent-m7w8d"]}))
+
+    # resource-quota-blocks-agent: a pods quota of 2 in the agent namespace, full; FailedCreate "exceeded quota".
+    healthy_cluster("resource-quota-blocks-agent", ds=daemonset(available=2, current=2), pods=three_pods()[:2])
+    quota = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"creationTimestamp": "2026-11-25T08:00:00Z", "name": "compute", "namespace": "amazon-guardduty", "resourceVersion": "86000", "uid": "3c4d5e6f-0000-4000-8000-00000000c0a1"}, "spec": {"hard": {"pods": "2"}}, "status": {"hard": {"pods": "2"}, "used": {"pods": "2"}}}
+    write_json("resource-quota-blocks-agent", "kubectl/quota-limits-netpol.json", k_list([quota]))
+    write_json("resource-quota-blocks-agent", "kubectl/events.json", k_list([event("aws-guardduty-agent.187b2c3d4e5f6072", "FailedCreate", 'Error creating: pods "aws-guardduty-agent-x2v9k" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=2, limited: pods=2', count=25)]))
+
+    # gitops-owns-agent-objects: Argo CD tracks the agent namespace and may prune it.
+    healthy_cluster("gitops-owns-agent-objects")
+    ns = namespace({"argocd.argoproj.io/instance": "platform-security"})
+    ns["metadata"]["annotations"] = {"argocd.argoproj.io/tracking-id": "platform-security:/Namespace:/amazon-guardduty"}
+    write("gitops-owns-agent-objects", "kubectl/namespace.yaml", kubectl_yaml(ns))
+
+    # network-policy-blocks-agent: a default-deny egress policy that only lets DNS out.
+    healthy_cluster("network-policy-blocks-agent")
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"creationTimestamp": "2026-11-25T08:00:00Z", "generation": 1, "name": "default-deny-egress", "namespace": "amazon-guardduty", "resourceVersion": "86010", "uid": "3c4d5e6f-0000-4000-8000-00000000c0a2"},
+              "spec": {"egress": [{"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}], "podSelector": {}, "policyTypes": ["Egress"]}}
+    write_json("network-policy-blocks-agent", "kubectl/quota-limits-netpol.json", k_list([policy]))
+
+    # addon-stuck-in-progress: the add-on has been UPDATING for two hours.
+    healthy_cluster("addon-stuck-in-progress")
+    write("addon-stuck-in-progress", "aws/list-coverage.json", list_coverage([coverage(CLUSTER)]))
+    write("addon-stuck-in-progress", "aws/describe-addon.json", describe_addon(addon("UPDATING")))
+
+    # guardduty-feature-misconfigured: the legacy EKS_RUNTIME_MONITORING and RUNTIME_MONITORING are both on, with different automated agent settings.
+    healthy_cluster("guardduty-feature-misconfigured")
+    both = json.loads(json.dumps(DETECTOR))
+    both["features"].append({"name": "EKS_RUNTIME_MONITORING", "status": "ENABLED", "updatedAt": T0 - 86400 * 200, "additionalConfiguration": [{"name": "EKS_ADDON_MANAGEMENT", "status": "DISABLED", "updatedAt": T0 - 86400 * 200}]})
+    write("guardduty-feature-misconfigured", "aws/list-coverage.json", list_coverage([coverage(CLUSTER)]))
+    write("guardduty-feature-misconfigured", "aws/get-detector.json", get_detector(both))
+
+    # coverage-healthy-but-nodes-uncovered: GuardDuty says HEALTHY with 2 of 3 compatible nodes covered.
+    healthy_cluster("coverage-healthy-but-nodes-uncovered", pods=three_pods())
+    write_json("coverage-healthy-but-nodes-uncovered", "kubectl/nodes.json", k_list(nodes))
+    write("coverage-healthy-but-nodes-uncovered", "aws/list-coverage.json", list_coverage([coverage(CLUSTER, covered=2)]))
+
+    # guardduty-coverage-stale: the record is from 11:00; a fourth node joined at 12:00 and its agent became ready.
+    stale_pods = three_pods() + [pod("aws-guardduty-agent-t5n6b", node="ip-10-0-4-12.ec2.internal", started="2026-11-26T12:01:00Z")]
+    healthy_cluster("guardduty-coverage-stale", ds=daemonset(available=4, desired=4), pods=stale_pods)
+    write_json("guardduty-coverage-stale", "kubectl/nodes.json", k_list(nodes + [node("ip-10-0-4-12.ec2.internal", "i-0a1b2c3d4e5f60412", created="2026-11-26T12:00:00Z")]))
+    write("guardduty-coverage-stale", "aws/list-coverage.json", list_coverage([coverage(CLUSTER, updated=T0 - 5 * 3600)]))
+
+    # duplicate-agent-on-node: two of the nodes also run the EC2 agent (installed by SSM before EKS Runtime Monitoring).
+    healthy_cluster("duplicate-agent-on-node", pods=three_pods())
+    write_json("duplicate-agent-on-node", "kubectl/nodes.json", k_list(nodes))
+    write("duplicate-agent-on-node", "aws/list-coverage.json", list_coverage([coverage(CLUSTER)]))
+    write("duplicate-agent-on-node", "aws/list-coverage-ec2.json", list_coverage([ec2_coverage(INSTANCES[0]), ec2_coverage(INSTANCES[1]), ec2_coverage("i-0ffffffffffff0001")]))
+
+    # vpc-owned-by-another-account: the cluster's VPC is shared from the network account 444455556666.
+    healthy_cluster("vpc-owned-by-another-account")
+    write("vpc-owned-by-another-account", "aws/list-coverage.json", list_coverage([coverage(CLUSTER)]))
+    write("vpc-owned-by-another-account", "aws/describe-cluster.json", describe_cluster())
+    write("vpc-owned-by-another-account", "aws/describe-vpcs.json", describe_vpcs("vpc-0a1b2c3d4e5f60718", "444455556666"))
 
 
 def main():
@@ -232,6 +364,8 @@ def main():
     write("malformed", "broken.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n data: [unclosed\n")
     write("malformed", "aws/truncated.json", '{"Resources": [{"ResourceId": "prod-eks-1", "CoverageStatus": "HEAL')
     write("malformed", "notes.json", '{"ticket": "OPS-1234", "collectedBy": "alice"}\n')
+
+    catalog_v2()
 
 
 if __name__ == "__main__":
