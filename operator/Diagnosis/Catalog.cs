@@ -706,7 +706,7 @@ public static class Catalog
                 "Retry the update once the cause is fixed: " + UpdateAddonOverwrite,
             ],
             Doc: new(
-                "EKS reports the add-on `CREATING`, `UPDATING` or `DELETING` for longer than 20 minutes since `modifiedAt` (FM-15, FM-17 after a Kubernetes upgrade): `Stalled` with this reason instead of `Reconciling` forever.",
+                "EKS reports the add-on `CREATING`, `UPDATING` or `DELETING` for longer than 20 minutes (`--addon-stuck-after`, chart value `addonStuckAfter`) since `modifiedAt` (FM-15, FM-17 after a Kubernetes upgrade): `Stalled` with this reason instead of `Reconciling` forever.",
                 [
                     new("EksAddon", "`DescribeAddon` `status` and `modifiedAt` (or `createdAt`)."),
                 ],
@@ -734,7 +734,7 @@ public static class Catalog
                 "For nodes whose agent runs but is not counted, read its logs (kubectl logs -n {namespace} <pod>) and check its path to guardduty-data.{region}.amazonaws.com; coverage is updated periodically, so re-check after the next update.",
             ],
             Doc: new(
-                "GuardDuty can call a cluster HEALTHY while `coveredNodes < compatibleNodes` (FM-20, FM-01): `Ready` is then False instead of True. Also reported when more nodes ran a Ready agent pod since before GuardDuty's last update than GuardDuty counts as covered: those agents do not report (the agent has no probes). The counts are in `status.guardDuty.coveredNodes/compatibleNodes` and `status.nodes`.",
+                "GuardDuty can call a cluster HEALTHY while `coveredNodes < compatibleNodes` (FM-20, FM-01): `Ready` is then False instead of True. Also reported when more nodes ran a Ready agent pod since before GuardDuty's last update than GuardDuty counts as covered: those agents do not report (the agent has no probes). The counts are in `status.guardDuty.coveredNodes/compatibleNodes` and `status.nodes`, each with its `percent` (healthy ÷ all × 100, the formula of `coverage stats`).",
                 [
                     new("GuardDuty", "`ListCoverage` `coveredNodes` and `compatibleNodes` of a HEALTHY record, and `updatedAt` against the agent pods' Ready times."),
                 ],
@@ -747,7 +747,7 @@ public static class Catalog
                 "Wait for GuardDuty's next periodic update; if it stays old, re-add the cluster's GuardDutyManaged tag or toggle EKS Runtime Monitoring: aws eks describe-cluster --region {region} --name {cluster} --query cluster.tags",
             ],
             Doc: new(
-                "The coverage record's `updatedAt` is older than 2 hours while the cluster changed since, and the change itself is older than 2 hours (a node joined, an agent pod changed readiness, the DaemonSet was written): GuardDuty had time to notice and did not, so the record may not describe the cluster (FM-20). An old record of an unchanged cluster, or a change GuardDuty may still catch up with, is not reported.",
+                "The coverage record's `updatedAt` is older than 2 hours (`--coverage-stale-after`, chart value `coverageStaleAfter`) while the cluster changed since, and the change itself is older than 2 hours (a node joined, an agent pod changed readiness, the DaemonSet was written): GuardDuty had time to notice and did not, so the record may not describe the cluster (FM-20). An old record of an unchanged cluster, or a change GuardDuty may still catch up with, is not reported.",
                 [
                     new("GuardDuty", "`ListCoverage` `updatedAt` against Node creation times, agent pods' Ready transitions and the DaemonSet's managed-fields times."),
                 ],
@@ -763,7 +763,7 @@ public static class Catalog
             Doc: new(
                 "GuardDuty's EC2 automated agent also targets EKS worker instances: `ListCoverage` has `RESOURCE_TYPE` EC2 rows whose instance IDs are the cluster's nodes (`spec.providerID`) (FM-18, FM-22).",
                 [
-                    new("GuardDuty", "`ListCoverage` rows of `RESOURCE_TYPE` EC2 (in bundles; the operator does not list EC2 coverage yet) against the nodes' `spec.providerID`."),
+                    new("GuardDuty", "`ListCoverage` rows of `RESOURCE_TYPE` EC2 filtered on the instance IDs of the nodes' `spec.providerID` (`INSTANCE_ID`, 50 per request; read at once when the nodes change, then every `spec.interval`), or the EC2 rows of a bundle's `list-coverage`."),
                 ],
                 CatalogOrigin.CatalogV2)),
         new(ReasonCodes.VpcOwnedByAnotherAccount, Severity.Info, CheckTypes.NetworkReady, [FindingSource.Ec2],
@@ -777,7 +777,7 @@ public static class Catalog
             Doc: new(
                 "`DescribeVpcs` `OwnerId` differs from the cluster's account: a shared VPC (FM-21). The owner account enables Runtime Monitoring and owns the endpoint; this account cannot fix endpoint issues. Info: it does not change any condition.",
                 [
-                    new("Ec2", "`DescribeVpcs` `OwnerId` of the cluster's VPC (in bundles; the operator does not call DescribeVpcs yet) against the account of the coverage record or the cluster ARN."),
+                    new("Ec2", "`DescribeVpcs` `OwnerId` of the cluster's VPC (from `DescribeCluster`; every `spec.interval`, `ec2:DescribeVpcs` in the read policy), or a bundle's `describe-vpcs`, against the account of the coverage record or the cluster ARN."),
                 ],
                 CatalogOrigin.CatalogV2)),
         new(ReasonCodes.AgentFrozenByExclusionTag, Severity.Warning, CheckTypes.EksAddonHealthy, [FindingSource.EksAddon],
