@@ -79,6 +79,10 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
     private readonly HashSet<string> _instancesChanged = new(StringComparer.Ordinal);
     private readonly Channel<string> _changes = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = false });
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+
+    // UTC ticks of the start of the running (or last) pass; 0 before the first. Next due times count from when a pass started, not
+    // when its calls returned: slow AWS calls (or a clock that moved meanwhile) do not push every later poll back.
+    private long _passStartTicks;
     private AwsObservation<string>? _defaultRegion;
 
     /// <summary>CR keys whose AWS data changed (a poll of something they depend on completed).</summary>
@@ -127,7 +131,13 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
                 using var sleep = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var woken = _wake.WaitAsync(sleep.Token);
                 var timer = Task.Delay(wait, time, sleep.Token);
-                await Task.WhenAny(woken, timer).ConfigureAwait(false);
+                // A clock that passed the due time between reading it and arming the timer would leave the timer due
+                // an interval late: poll now instead. Once armed, the timer fires for any later move of the clock.
+                if (next is not { } dueAt || time.GetUtcNow() < dueAt)
+                {
+                    await Task.WhenAny(woken, timer).ConfigureAwait(false);
+                }
+
                 await sleep.CancelAsync().ConfigureAwait(false);
                 try
                 {
@@ -159,6 +169,7 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
 
         var changed = new HashSet<string>(StringComparer.Ordinal);
         var now = time.GetUtcNow();
+        Volatile.Write(ref _passStartTicks, now.UtcTicks);
 
         // 1. Regions of CRs that do not name one.
         if (interests.Any(i => i.Region is null) && (_defaultRegion is null || !_defaultRegion.Succeeded))
@@ -493,7 +504,7 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
         lock (_gate)
         {
             target = targets.TryGetValue(key, out var existing) ? existing : targets[key] = new Target<T>();
-            if (target.NextDue > time.GetUtcNow())
+            if (target.NextDue > PassStart())
             {
                 return false;
             }
@@ -593,8 +604,11 @@ public sealed class CoveragePoller(IAwsClientFactory clients, AwsRegionResolver 
 
     private TimeSpan Clamp(TimeSpan interval) => interval < _options.MinimumInterval ? _options.MinimumInterval : interval;
 
+    private DateTimeOffset PassStart() =>
+        Volatile.Read(ref _passStartTicks) is > 0 and var ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : time.GetUtcNow();
+
     private DateTimeOffset Next(TimeSpan interval) =>
-        time.GetUtcNow() + interval + (interval * (_options.JitterFraction * _options.Jitter()));
+        PassStart() + interval + (interval * (_options.JitterFraction * _options.Jitter()));
 
     private static string ScopeKey(string region, AwsEndpointOverrides endpoints) =>
         $"{region}|{endpoints.GuardDuty}|{endpoints.Eks}|{endpoints.Ec2}|{endpoints.Sts}";
