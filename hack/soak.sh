@@ -11,6 +11,10 @@ pairs="${2:-5}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d /tmp/gdc-soak.XXXXXX)"
 export CI="${CI:-true}"
+# The clones share this checkout's helm (make tools installs it into .tools/bin) unless HELM says otherwise.
+if [ -z "${HELM:-}" ] && [ -x "$root/.tools/bin/helm" ]; then
+  export HELM="$root/.tools/bin/helm"
+fi
 
 git clone -q "$root" "$work/a"
 git clone -q "$root" "$work/b"
