@@ -7,7 +7,8 @@ namespace GuardDutyCoverage.Controller;
 /// <summary>
 /// Maps what the Aws project read (its wire models) to the diagnosis input types, member by member: the Diagnosis
 /// project references no AWS code, so this is the one place where the two meet (the live controller, <c>diagnose</c>
-/// on a live cluster, and the support-bundle reader all come through here).
+/// on a live cluster, and the support-bundle reader all come through here). A JSON array may hold nulls
+/// (<c>"features": [null]</c>, found by the bundle fuzzer): they carry nothing and are dropped, never dereferenced.
 /// </summary>
 public static class DiagnosisInputs
 {
@@ -20,10 +21,10 @@ public static class DiagnosisInputs
         Detector = polled.Detector?.Map(value => value.ToDiagnosis()),
         Addon = polled.Addon?.Map(value => value.ToDiagnosis()),
         Cluster = polled.Cluster?.Map(value => value.ToDiagnosis()),
-        AddonVersions = polled.AddonVersions?.Map(IReadOnlyList<In.AddonVersionInfo> (value) => value.Select(item => item.ToDiagnosis()).ToList()),
+        AddonVersions = polled.AddonVersions?.Map(IReadOnlyList<In.AddonVersionInfo> (value) => value.Where(item => item is not null).Select(item => item.ToDiagnosis()).ToList()),
         VpcDns = polled.VpcDns?.Map(value => value.ToDiagnosis()),
-        GuardDutyDataEndpoints = polled.GuardDutyDataEndpoints?.Map(IReadOnlyList<In.VpcEndpointInfo> (value) => value.Select(item => item.ToDiagnosis()).ToList()),
-        Ec2Coverage = polled.Ec2Coverage?.Map(IReadOnlyList<In.CoverageResource> (value) => value.Select(item => item.ToDiagnosis()).ToList()),
+        GuardDutyDataEndpoints = polled.GuardDutyDataEndpoints?.Map(IReadOnlyList<In.VpcEndpointInfo> (value) => value.Where(item => item is not null).Select(item => item.ToDiagnosis()).ToList()),
+        Ec2Coverage = polled.Ec2Coverage?.Map(IReadOnlyList<In.CoverageResource> (value) => value.Where(item => item is not null).Select(item => item.ToDiagnosis()).ToList()),
         Vpc = polled.Vpc?.Map(value => value.ToDiagnosis()),
     };
 
@@ -68,7 +69,7 @@ public static class DiagnosisInputs
 
     public static In.ClusterHealth ToDiagnosis(this Wire.ClusterHealth wire) => new()
     {
-        Issues = wire.Issues?.Select(item => item.ToDiagnosis()).ToList(),
+        Issues = wire.Issues?.Where(item => item is not null).Select(item => item.ToDiagnosis()).ToList(),
     };
 
     public static In.ClusterIssue ToDiagnosis(this Wire.ClusterIssue wire) => new()
@@ -98,7 +99,7 @@ public static class DiagnosisInputs
 
     public static In.AddonHealth ToDiagnosis(this Wire.AddonHealth wire) => new()
     {
-        Issues = wire.Issues?.Select(item => item.ToDiagnosis()).ToList(),
+        Issues = wire.Issues?.Where(item => item is not null).Select(item => item.ToDiagnosis()).ToList(),
     };
 
     public static In.AddonIssue ToDiagnosis(this Wire.AddonIssue wire) => new()
@@ -113,7 +114,7 @@ public static class DiagnosisInputs
         AddonVersion = wire.AddonVersion,
         Architecture = wire.Architecture,
         ComputeTypes = wire.ComputeTypes,
-        Compatibilities = wire.Compatibilities?.Select(item => item.ToDiagnosis()).ToList(),
+        Compatibilities = wire.Compatibilities?.Where(item => item is not null).Select(item => item.ToDiagnosis()).ToList(),
         RequiresConfiguration = wire.RequiresConfiguration,
         RequiresIamPermissions = wire.RequiresIamPermissions,
     };
@@ -133,7 +134,7 @@ public static class DiagnosisInputs
         Status = wire.Status,
         UpdatedAt = wire.UpdatedAt,
         Tags = wire.Tags,
-        Features = wire.Features?.Select(item => item.ToDiagnosis()).ToList(),
+        Features = wire.Features?.Where(item => item is not null).Select(item => item.ToDiagnosis()).ToList(),
     };
 
     public static In.DetectorFeatureConfigurationResult ToDiagnosis(this Wire.DetectorFeatureConfigurationResult wire) => new()
@@ -141,7 +142,7 @@ public static class DiagnosisInputs
         Name = wire.Name,
         Status = wire.Status,
         UpdatedAt = wire.UpdatedAt,
-        AdditionalConfiguration = wire.AdditionalConfiguration?.Select(item => item.ToDiagnosis()).ToList(),
+        AdditionalConfiguration = wire.AdditionalConfiguration?.Where(item => item is not null).Select(item => item.ToDiagnosis()).ToList(),
     };
 
     public static In.DetectorAdditionalConfigurationResult ToDiagnosis(this Wire.DetectorAdditionalConfigurationResult wire) => new()

@@ -24,6 +24,22 @@ public sealed class DiagnosisInputsTests
         Converters = { new Wire.AwsTimestampConverter() },
     };
 
+    [Fact]
+    public void NullItemsOfAnAnswersListsAreDroppedNotDereferenced()
+    {
+        // "features": [null, {...}] as a damaged get-detector.json has it (found by BundleFuzzTests).
+        var wire = new Wire.GetDetectorResponse
+        {
+            Features = [null!, new Wire.DetectorFeatureConfigurationResult { Name = "RUNTIME_MONITORING", Status = "ENABLED", AdditionalConfiguration = [null!] }],
+        };
+
+        var mapped = wire.ToDiagnosis();
+
+        var feature = Assert.Single(mapped.Features!);
+        Assert.Equal("RUNTIME_MONITORING", feature.Name);
+        Assert.Empty(feature.AdditionalConfiguration!);
+    }
+
     public static TheoryData<string> MappedTypes()
     {
         var data = new TheoryData<string>();
