@@ -198,9 +198,11 @@ public sealed class AwsRestJsonClient(
                     message = StringMember(root, "message") ?? StringMember(root, "Message");
                 }
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
                 // A non-JSON error body (a proxy's HTML page, say) carries no code; the status code stands in.
+                // JsonElement.GetString throws InvalidOperationException, not JsonException, on an escape that
+                // is not valid UTF-16 (a lone surrogate): the same unreadable body.
             }
         }
 

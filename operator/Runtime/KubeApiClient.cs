@@ -486,8 +486,10 @@ public sealed class KubeApiClient
 
             return new WatchEvent<T>(eventType, obj.Deserialize(type.TypeInfo) ?? throw new InvalidDataException($"watch {path}: null object"), null);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // JsonElement.GetString throws InvalidOperationException on a non-string "type" or an escape that is
+            // not valid UTF-16; both are a malformed event like any other.
             throw new InvalidDataException($"watch {path}: malformed event: {e.Message}: {Abbreviate(line)}", e);
         }
     }

@@ -68,8 +68,10 @@ internal static class ListStreamReader
                 filled = rest;
             }
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // Utf8JsonReader.GetString throws InvalidOperationException on a property name whose escape is not
+            // valid UTF-16: as malformed as any other broken list.
             throw new InvalidDataException($"GET {path}: the response is not a valid {type.Kind} list: {e.Message}", e);
         }
         finally

@@ -179,6 +179,8 @@ public sealed class ClientFaultTests
     [InlineData("ThrottlingException", """{"__type":"x#Other"}""", "ThrottlingException", null)]
     [InlineData(null, "<html>bad gateway</html>", null, null)]
     [InlineData(null, "", null, null)]
+    [InlineData(null, """{"__type":"T\uD800&","message":"m"}""", null, null)]
+    [InlineData("Throttling", """{"message":"\uDC00"}""", "Throttling", null)]
     public void ErrorsAreDecodedLikeBotocore(string? header, string body, string? code, string? message)
     {
         var (decodedCode, decodedMessage) = AwsRestJsonClient.ParseError(header, System.Text.Encoding.UTF8.GetBytes(body));

@@ -39,6 +39,21 @@ public static class FuzzRunner
 
     public static int Seed => int.TryParse(Environment.GetEnvironmentVariable("GDC_FUZZ_SEED"), NumberStyles.None, CultureInfo.InvariantCulture, out var seed) ? seed : DefaultSeed;
 
+    /// <summary>
+    /// FNV-1a of the text: string.GetHashCode is randomized per process, which made every run draw other inputs
+    /// than the seed promised (a CI failure that no rerun with the printed seed could reproduce).
+    /// </summary>
+    public static ulong StableHash(string text)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in text)
+        {
+            hash = unchecked((hash ^ c) * 1099511628211UL);
+        }
+
+        return hash;
+    }
+
     public static async Task<FuzzOutcome> RunAsync<T>(string target, Gen<T> generator, int inputs, Func<T, Task<string?>> check, Func<T, string> describe, int size = 100)
     {
         var crashes = new List<string>();
@@ -50,7 +65,7 @@ public static class FuzzRunner
         for (var batch = 0; done < inputs && !hung; batch++)
         {
             var count = Math.Min(BatchSize, inputs - done);
-            var rnd = new Rnd(unchecked((ulong)Seed * 1_000_003UL + (ulong)batch * 7919UL + (ulong)target.GetHashCode(StringComparison.Ordinal)));
+            var rnd = new Rnd(unchecked((ulong)Seed * 1_000_003UL + (ulong)batch * 7919UL + StableHash(target)));
             var values = Gen.Sample(generator, count, rnd, size);
             foreach (var value in values)
             {

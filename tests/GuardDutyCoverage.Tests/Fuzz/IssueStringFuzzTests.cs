@@ -49,7 +49,7 @@ public sealed class IssueStringFuzzTests(ITestOutputHelper output)
                 return "not deterministic";
             }
 
-            var code = AddonCodes[(int)((uint)issue.GetHashCode(StringComparison.Ordinal) % (uint)AddonCodes.Length)];
+            var code = AddonCodes[(int)(FuzzRunner.StableHash(issue) % (ulong)AddonCodes.Length)];
             var addon = IssueParser.ParseAddonIssue(code, issue);
             return Catalog.Contains(addon.Reason) ? null : $"add-on reason {addon.Reason} is not a catalog code";
         }, FuzzRunner.Describe);

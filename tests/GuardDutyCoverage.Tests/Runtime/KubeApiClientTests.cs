@@ -8,6 +8,21 @@ namespace GuardDutyCoverage.Tests.Runtime;
 public sealed class KubeApiClientTests : ScriptedApiServerTest
 {
 
+    [Theory]
+    [InlineData("""{"type":"ADDED"}""", "event without object")]
+    [InlineData("""{"type":5,"object":{}}""", "malformed event")]
+    [InlineData("""{"type":"ADD\uD800&","object":{}}""", "malformed event")]
+    [InlineData("""{"type":"ADDED","object":{"metadata":{"name":"\uDC00"}}""", "malformed event")]
+    [InlineData("""{"type":"NOPE","object":{}}""", "unknown event type")]
+    public void MalformedWatchEventsAreInvalidDataNamingTheWatch(string line, string message)
+    {
+        // Found by fuzzing: JsonElement.GetString throws InvalidOperationException (not JsonException) on a
+        // non-string or a lone surrogate; the informer must see the same InvalidDataException as for any bad line.
+        var e = Assert.Throws<InvalidDataException>(() => KubeApiClient.ParseWatchEvent(line, KubeResources.Pods, "/api/v1/pods"));
+        Assert.Contains("watch /api/v1/pods", e.Message, StringComparison.Ordinal);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task GetDecodesTheObjectAndSendsCredentials()
     {

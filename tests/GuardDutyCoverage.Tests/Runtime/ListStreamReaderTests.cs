@@ -78,6 +78,7 @@ public sealed class ListStreamReaderTests
     [InlineData("""{"kind":"PodList","items":[{"metadata":{"name":"a"}]}""", "not a valid Pod list")]
     [InlineData("""[1,2]""", "not a Pod list")]
     [InlineData("""{"items":[null]}""", "null item")]
+    [InlineData("""{"kind":"PodList","\uD800x":1,"items":[]}""", "not a valid Pod list")]
     public async Task BrokenListsAreAClearError(string json, string message)
     {
         var e = await Assert.ThrowsAsync<InvalidDataException>(() => ListStreamReader.ReadAsync(new ChunkedStream(Encoding.UTF8.GetBytes(json), 5), KubeResources.Pods, "/api/v1/pods", null, default));
