@@ -244,11 +244,23 @@ public sealed class OperatorUnderTest : IAsyncDisposable
             if (DateTime.UtcNow > deadline)
             {
                 var json = last is null ? "(no status)" : JsonSerializer.Serialize(last, ApiJsonContext.Default.GuardDutyCoverageStatus);
-                throw new TimeoutException($"GuardDutyCoverage {name} never reached: {what ?? "the expected status"}.\nLast status: {json}\nOperator log:\n{Logs.Text}");
+                throw new TimeoutException($"GuardDutyCoverage {name} never reached: {what ?? "the expected status"}.\nLast status: {json}\n{Diagnostics()}\nOperator log:\n{Logs.Text}");
             }
 
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>
+    /// What a timed-out wait needs to tell a stuck view from a slow one: each informer's state and the sandbox's last
+    /// requests (a watch still open shows status 0).
+    /// </summary>
+    private string Diagnostics()
+    {
+        var informers = Manager?.Informers.Select(i =>
+            $"  {i.Name}: synced {i.HasSynced}, current {i.IsCurrent}, not current since {i.NotCurrentSince?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, last error {i.LastError ?? "-"}") ?? [];
+        var requests = Sandbox.Requests.TakeLast(40).Select(r => $"  {r.Method} {r.Path}?{r.Query} -> {r.StatusCode}");
+        return "Informers:\n" + string.Join('\n', informers) + "\nLast sandbox requests:\n" + string.Join('\n', requests);
     }
 
     public Task<GuardDutyCoverageStatus> WaitForReadyAsync(string status, string name = CoverageName) =>
