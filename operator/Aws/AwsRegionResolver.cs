@@ -39,15 +39,20 @@ public sealed class AwsRegionResolver(Func<string, string?> environment, ImdsReg
     }
 }
 
-/// <summary>The Region from EC2 instance metadata (IMDSv2: a session token, then placement/region), one second per call.</summary>
-public sealed class ImdsRegionSource(HttpClient http, Uri endpoint)
+/// <summary>
+/// The Region from EC2 instance metadata (IMDSv2: a session token, then placement/region), one second per call (as the
+/// SDKs: off EC2 the link-local address does not answer, and start-up must not wait long for it).
+/// </summary>
+public sealed class ImdsRegionSource(HttpClient http, Uri endpoint, TimeSpan? callTimeout = null)
 {
     public static readonly Uri DefaultEndpoint = new("http://169.254.169.254");
 
-    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(1);
+
+    private readonly TimeSpan _callTimeout = callTimeout ?? DefaultCallTimeout;
 
     /// <summary>Honours AWS_EC2_METADATA_DISABLED and AWS_EC2_METADATA_SERVICE_ENDPOINT like the SDKs; null when disabled.</summary>
-    public static ImdsRegionSource? FromEnvironment(HttpClient http, Func<string, string?> environment)
+    public static ImdsRegionSource? FromEnvironment(HttpClient http, Func<string, string?> environment, TimeSpan? callTimeout = null)
     {
         if (string.Equals(environment("AWS_EC2_METADATA_DISABLED"), "true", StringComparison.OrdinalIgnoreCase))
         {
@@ -57,7 +62,8 @@ public sealed class ImdsRegionSource(HttpClient http, Uri endpoint)
         var configured = environment("AWS_EC2_METADATA_SERVICE_ENDPOINT");
         return new ImdsRegionSource(
             http,
-            string.IsNullOrWhiteSpace(configured) ? DefaultEndpoint : AwsEndpointOverrides.ParseEndpoint(configured, "AWS_EC2_METADATA_SERVICE_ENDPOINT"));
+            string.IsNullOrWhiteSpace(configured) ? DefaultEndpoint : AwsEndpointOverrides.ParseEndpoint(configured, "AWS_EC2_METADATA_SERVICE_ENDPOINT"),
+            callTimeout);
     }
 
     /// <summary>The Region, or null when instance metadata does not answer.</summary>
@@ -66,7 +72,7 @@ public sealed class ImdsRegionSource(HttpClient http, Uri endpoint)
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(CallTimeout * 2);
+            timeout.CancelAfter(_callTimeout * 2);
             using var tokenRequest = new HttpRequestMessage(HttpMethod.Put, new Uri(endpoint, "/latest/api/token"));
             tokenRequest.Headers.TryAddWithoutValidation("X-aws-ec2-metadata-token-ttl-seconds", "21600");
             using var tokenResponse = await http.SendAsync(tokenRequest, timeout.Token).ConfigureAwait(false);
