@@ -76,7 +76,7 @@ fuzz: ## The long fuzz campaign (FUZZ_SCALE x the make-test budget, >= 100,000 i
 BENCH_ARGS ?=
 
 .PHONY: bench
-bench: publish-aot ## Run the performance harness and the scale harness at 5,000 pods on the AOT binary (prints numbers; tests never assert time).
+bench: publish-aot ## Run the performance harness and the scale harness at 5,000 and 50,000 pods on the AOT binary (prints numbers; tests never assert time; BENCH_ARGS="--scale-pods 5000" for one size).
 	$(DOTNET) run --project benchmarks -c $(CONFIGURATION) --nologo -- --operator $(AOT_OUT)/guardduty-coverage $(BENCH_ARGS)
 
 .PHONY: bench-scale

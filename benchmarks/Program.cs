@@ -13,7 +13,7 @@ var results = new List<(string Name, string Value)>();
 var quick = args.Contains("--quick");
 var scaleOnly = args.Contains("--scale-only");
 var scaleSizes = Option("--scale-sizes")?.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList()
-    ?? (args.Contains("--no-scale") ? [] : [int.Parse(Option("--scale-pods") ?? "5000", CultureInfo.InvariantCulture)]);
+    ?? (args.Contains("--no-scale") ? [] : Option("--scale-pods") is { } podCount ? [int.Parse(podCount, CultureInfo.InvariantCulture)] : [5_000, 50_000]);
 // --operator-env NAME=VALUE (repeatable): e.g. DOTNET_GCConserveMemory=5 to compare GC settings without a rebuild.
 var operatorEnvironment = args.Select((a, i) => (a, i)).Where(p => p.a == "--operator-env" && p.i + 1 < args.Length)
     .Select(p => args[p.i + 1].Split('=', 2)).Select(kv => KeyValuePair.Create(kv[0], kv.Length > 1 ? kv[1] : "")).ToList();
@@ -143,6 +143,9 @@ if (scaleSizes.Count > 0)
     Console.WriteLine();
     Console.WriteLine($"Scale ({operatorBinary}, {new FileInfo(operatorBinary).Length / 1024.0 / 1024.0:F1} MiB binary):");
     GuardDutyCoverage.Benchmarks.ScaleHarness.PrintTable(scale, Console.Out);
+    Console.WriteLine();
+    Console.WriteLine("A line per size:");
+    GuardDutyCoverage.Benchmarks.ScaleHarness.PrintLines(scale, Console.Out);
 }
 
 return 0;

@@ -13,6 +13,9 @@ public sealed record ClusterObjects
 
     public IReadOnlyList<V1Pod> AgentNamespacePods { get; init; } = [];
 
+    /// <summary>The figures of the pods the DaemonSet owns, kept incrementally by the cache (null: direct reads; the checks scan).</summary>
+    public AgentPodSummary? AgentPodSummary { get; init; }
+
     public V1PriorityClass? PriorityClass { get; init; }
 
     public IReadOnlyList<V1ClusterRoleBinding> ClusterRoleBindings { get; init; } = [];

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Diagnosis;
 using GuardDutyCoverage.Runtime;
@@ -22,6 +23,14 @@ public sealed class ClusterView : IClusterReader
     private readonly Dictionary<string, Informer<V1LimitRange>> _limitRanges = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Informer<V1NetworkPolicy>> _networkPolicies = new(StringComparer.Ordinal);
 
+    /// <summary>Per agent namespace, per DaemonSet owner (<c>DaemonSet/name</c>): the pod figures, kept as pods arrive.</summary>
+    private readonly Dictionary<string, ConcurrentDictionary<string, AgentPodTally>> _tallies = new(StringComparer.Ordinal);
+
+    /// <summary>The last objects read per (namespace, DaemonSet, PriorityClass), with the cache generation they were read at.</summary>
+    private readonly ConcurrentDictionary<(string Namespace, string DaemonSet, string PriorityClass), (long Generation, ClusterObjects Objects)> _read = new();
+
+    private long _snapshotBuilds;
+
     private ClusterView(Manager manager, IReadOnlyList<string> agentNamespaces)
     {
         // Each cache keeps what the checks read (CacheTransforms.For): managedFields only on the DaemonSet and the
@@ -40,6 +49,9 @@ public sealed class ClusterView : IClusterReader
             pods.Cache.AddIndex(PodsByOwner, OwnersOf);
             pods.Cache.AddIndex(PodsByNode, pod => pod.Spec?.NodeName is { Length: > 0 } node ? [node] : []);
             _pods[ns] = pods;
+            var tallies = new ConcurrentDictionary<string, AgentPodTally>(StringComparer.Ordinal);
+            _tallies[ns] = tallies;
+            pods.Cache.AddObserver((before, after) => Tally(tallies, before, after));
             _events[ns] = manager.AddInformer(KubeResources.Events, Cached(KubeResources.Events.Kind) with { Namespace = ns });
             _quotas[ns] = manager.AddInformer(KubeResources.ResourceQuotas, Cached(KubeResources.ResourceQuotas.Kind) with { Namespace = ns });
             _limitRanges[ns] = manager.AddInformer(KubeResources.LimitRanges, Cached(KubeResources.LimitRanges.Kind) with { Namespace = ns });
@@ -70,6 +82,35 @@ public sealed class ClusterView : IClusterReader
     public Informer<V1Node> Nodes { get; }
 
     private static InformerOptions Cached(string kind) => new() { Transform = CacheTransforms.For(kind) };
+
+    /// <summary>How many times <see cref="ReadAsync"/> assembled the objects instead of reusing the last ones (one per burst of changes).</summary>
+    public long SnapshotBuilds => Interlocked.Read(ref _snapshotBuilds);
+
+    /// <summary>The incrementally kept figures of the pods DaemonSet <paramref name="daemonSetName"/> owns (null: namespace not watched).</summary>
+    public AgentPodSummary? PodSummary(string agentNamespace, string daemonSetName) =>
+        _tallies.TryGetValue(agentNamespace, out var tallies)
+            ? tallies.TryGetValue("DaemonSet/" + daemonSetName, out var tally) ? tally.Summary() : AgentPodSummary.Empty
+            : null;
+
+    /// <summary>Moves a pod between the tallies of its owners (called under the pod cache's lock, for every change).</summary>
+    private static void Tally(ConcurrentDictionary<string, AgentPodTally> tallies, V1Pod? before, V1Pod? after)
+    {
+        foreach (var owner in before is null ? [] : OwnersOf(before))
+        {
+            if (owner.StartsWith("DaemonSet/", StringComparison.Ordinal))
+            {
+                tallies.GetOrAdd(owner, _ => new AgentPodTally()).Apply(before, null);
+            }
+        }
+
+        foreach (var owner in after is null ? [] : OwnersOf(after))
+        {
+            if (owner.StartsWith("DaemonSet/", StringComparison.Ordinal))
+            {
+                tallies.GetOrAdd(owner, _ => new AgentPodTally()).Apply(null, after);
+            }
+        }
+    }
 
     /// <summary>The pod informer of an agent namespace (null: not watched).</summary>
     public Informer<V1Pod>? Pods(string agentNamespace) => _pods.GetValueOrDefault(agentNamespace);
@@ -148,7 +189,41 @@ public sealed class ClusterView : IClusterReader
         }
     }
 
+    /// <summary>
+    /// The objects a diagnosis of <paramref name="target"/> reads. A burst of informer events followed by the
+    /// reconciles of every CR it concerns assembles them once: they are reused while no cache they come from changed
+    /// (the sum of the caches' generations), so 20 CRs of one namespace share one read.
+    /// </summary>
     public Task<ClusterObjects> ReadAsync(DiagnosisTarget target, CancellationToken cancellationToken)
+    {
+        var key = (target.AgentNamespace, target.DaemonSetName, target.PriorityClassName);
+        var generation = Generation(target.AgentNamespace);
+        if (_read.TryGetValue(key, out var last) && last.Generation == generation)
+        {
+            return Task.FromResult(last.Objects);
+        }
+
+        var objects = Build(target);
+        Interlocked.Increment(ref _snapshotBuilds);
+        _read[key] = (generation, objects);
+        return Task.FromResult(objects);
+    }
+
+    /// <summary>Sum of the generations of every cache a diagnosis of this namespace reads (each only grows).</summary>
+    private long Generation(string ns)
+    {
+        var sum = PriorityClasses.Cache.Generation + ClusterRoleBindings.Cache.Generation + ValidatingWebhooks.Cache.Generation
+            + MutatingWebhooks.Cache.Generation + Nodes.Cache.Generation;
+        if (_pods.TryGetValue(ns, out var pods))
+        {
+            sum += _namespaces[ns].Cache.Generation + _daemonSets[ns].Cache.Generation + pods.Cache.Generation + _events[ns].Cache.Generation
+                + _quotas[ns].Cache.Generation + _limitRanges[ns].Cache.Generation + _networkPolicies[ns].Cache.Generation;
+        }
+
+        return sum;
+    }
+
+    private ClusterObjects Build(DiagnosisTarget target)
     {
         var ns = target.AgentNamespace;
         var watched = _pods.ContainsKey(ns);
@@ -156,11 +231,12 @@ public sealed class ClusterView : IClusterReader
             ? new HashSet<string>(StringComparer.Ordinal)
             : new HashSet<string>(StringComparer.Ordinal) { SnapshotKinds.Namespace, SnapshotKinds.DaemonSet, SnapshotKinds.Pod };
 
-        return Task.FromResult(new ClusterObjects
+        return new ClusterObjects
         {
             AgentNamespace = watched ? _namespaces[ns].Cache.Get(ns) : null,
             AgentDaemonSet = watched ? _daemonSets[ns].Cache.Get(target.DaemonSetName, ns) : null,
             AgentNamespacePods = watched ? AgentPods(_pods[ns].Cache, target.DaemonSetName) : [],
+            AgentPodSummary = PodSummary(ns, target.DaemonSetName),
             PriorityClass = PriorityClasses.Cache.Get(target.PriorityClassName),
             ClusterRoleBindings = ClusterRoleBindings.Cache.List(),
             ValidatingWebhooks = ValidatingWebhooks.Cache.List(),
@@ -171,7 +247,7 @@ public sealed class ClusterView : IClusterReader
             LimitRanges = watched ? _limitRanges[ns].Cache.List(ns) : null,
             NetworkPolicies = watched ? _networkPolicies[ns].Cache.List(ns) : null,
             Unobserved = unobserved,
-        });
+        };
     }
 
     /// <summary>

@@ -36,6 +36,14 @@ public sealed class CoverageReconciler(
     /// <summary>The EC2 instance IDs of the cluster's nodes as of the last reconcile: the poller reads their EC2 coverage rows.</summary>
     private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _instances = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The CR as our last status PATCH returned it, keyed by name, with the resourceVersion it was patched from. Until
+    /// the informer delivers our own write, its cache still holds the object we patched: a reconcile in that window
+    /// (a pod event right after the first Ready) would compare against the old status, send the same PATCH again with
+    /// the old resourceVersion and get a 409. Reading the returned object instead makes that reconcile a no-op.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (string? PatchedFrom, V1Alpha1GuardDutyCoverage Written)> _written = new(StringComparer.Ordinal);
+
     /// <summary>Endpoint overrides every CR inherits (AWS_ENDPOINT_URL*), below the CR's own <c>spec.endpoints</c>.</summary>
     public AwsEndpointOverrides DefaultEndpoints { get; init; } = AwsEndpointOverrides.None;
 
@@ -64,6 +72,8 @@ public sealed class CoverageReconciler(
             Forget(name);
             return ReconcileResult.Done;
         }
+
+        coverage = Newest(name, coverage);
 
         var started = time.GetTimestamp();
         var now = time.GetUtcNow();
@@ -107,7 +117,14 @@ public sealed class CoverageReconciler(
             objects = objects with { AgentLogs = await AgentLogs.ReadAsync(target, objects, cancellationToken).ConfigureAwait(false) };
         }
 
-        var probeResults = await probes.RunAsync(name, target, objects, validation.Interval, cancellationToken).ConfigureAwait(false);
+        if (probes.TryGetOrStart(name, target, objects, validation.Interval, cancellationToken) is not { } probeResults)
+        {
+            // The probes are being refreshed in the background: this worker moves on to other CRs, and the refresh
+            // requeues this one when it is done (the interval is a backstop). Nothing is written meanwhile: the
+            // status keeps what was last observed.
+            return ReconcileResult.RequeueAfter(validation.Interval);
+        }
+
         var memory = _memory.GetOrAdd(name, DiagnosisMemory.None);
         var version = await serverVersion.GetAsync(cancellationToken).ConfigureAwait(false);
         var awsSnapshot = aws.Snapshot(name)?.ToDiagnosis();
@@ -154,6 +171,11 @@ public sealed class CoverageReconciler(
         metrics.Record(name, coverage.Spec.ClusterName, status);
         if (result.Outcome == StatusPatchOutcome.Patched)
         {
+            if (result.Object is { } written)
+            {
+                _written[name] = (coverage.Metadata.ResourceVersion, written);
+            }
+
             logger.LogInformation("GuardDutyCoverage {Name}: coverage {Coverage}, Ready {Ready} ({Reason})", name, status.Coverage ?? "-", Ready(status)?.Status, Ready(status)?.Reason);
         }
 
@@ -230,6 +252,27 @@ public sealed class CoverageReconciler(
         }
     }
 
+    /// <summary>
+    /// The cached CR, or the one our last PATCH returned while the cache still holds the version that PATCH replaced.
+    /// Any other version in the cache (ours delivered, or someone else's write) is newer: the memo is dropped. Versions
+    /// are compared for equality only (they are opaque).
+    /// </summary>
+    private V1Alpha1GuardDutyCoverage Newest(string name, V1Alpha1GuardDutyCoverage cached)
+    {
+        if (!_written.TryGetValue(name, out var memo))
+        {
+            return cached;
+        }
+
+        if (memo.PatchedFrom is not null && cached.Metadata.ResourceVersion == memo.PatchedFrom)
+        {
+            return memo.Written;
+        }
+
+        _written.TryRemove(KeyValuePair.Create(name, memo));
+        return cached;
+    }
+
     private CoverageInterest Interest(string name, GuardDutyCoverageSpec spec, TimeSpan interval)
     {
         var own = new AwsEndpointOverrides(
@@ -259,6 +302,7 @@ public sealed class CoverageReconciler(
         _origins.TryRemove(name, out _);
         _memory.TryRemove(name, out _);
         _instances.TryRemove(name, out _);
+        _written.TryRemove(name, out _);
     }
 
     private static Condition? Ready(GuardDutyCoverageStatus? status) => status?.Conditions.Find(ConditionTypes.Ready);

@@ -98,10 +98,11 @@ public static class OperatorHost
         };
 
         var view = ClusterView.Register(manager, settings.Operator.AgentNamespaces);
+        var probes = new ProbeRunner(manager.Client, manager.Time, loggerFactory.CreateLogger<ProbeRunner>());
         var reconciler = new CoverageReconciler(
             name => view.Coverages.Cache.Get(name),
             view,
-            new ProbeRunner(manager.Client, manager.Time, loggerFactory.CreateLogger<ProbeRunner>()),
+            probes,
             poller,
             new ServerVersionSource(manager.Client, manager.Time),
             manager.StatusPatcher,
@@ -126,6 +127,7 @@ public static class OperatorHost
             reconciler.ReconcileAsync,
             new ControllerOptions { Workers = settings.Operator.MaxConcurrentReconciles });
         Wire(view, controller.Queue);
+        probes.RefreshCompleted = controller.Queue.Add;
 
         // An informer turning stale, or current again after being stale, changes what every GuardDutyCoverage may say.
         manager.InformerMonitor.Changed += () =>

@@ -30,9 +30,92 @@ public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger
 
     private sealed record Cached(string Fingerprint, DateTimeOffset At, ProbeResults Results);
 
-    private readonly ConcurrentDictionary<string, Cached> _cache = new(StringComparer.Ordinal);
+    /// <summary>A result of a background refresh: <paramref name="Consumed"/> once a reconcile has read it; a failed one is read once, never reused.</summary>
+    private sealed record Refreshed(string Fingerprint, DateTimeOffset At, ProbeResults Results, bool Failed, bool Consumed);
 
-    public void Forget(string key) => _cache.TryRemove(key, out _);
+    private readonly ConcurrentDictionary<string, Cached> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Refreshed> _refreshed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+
+    /// <summary>Called with the key when a background refresh (<see cref="TryGetOrStart"/>) has finished: requeue it.</summary>
+    public Action<string>? RefreshCompleted { get; set; }
+
+    public void Forget(string key)
+    {
+        _cache.TryRemove(key, out _);
+        _refreshed.TryRemove(key, out _);
+    }
+
+    /// <summary>Whether a background refresh for <paramref name="key"/> is running.</summary>
+    public bool Refreshing(string key) => _inFlight.ContainsKey(key);
+
+    /// <summary>
+    /// The reconciler's way in: the results when they are current (inputs unchanged, younger than
+    /// <paramref name="maxAge"/>) or a refresh has just finished; otherwise null, and a refresh runs in the
+    /// background (at most one per key) and calls <see cref="RefreshCompleted"/> when done. A probe that hangs (a slow
+    /// webhook behind a dry-run) thus holds no reconcile worker: the reconciles of every other CR go on.
+    /// </summary>
+    public ProbeResults? TryGetOrStart(string key, DiagnosisTarget target, ClusterObjects objects, TimeSpan maxAge, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var fingerprint = objects.ProbeFingerprint + "|" + target.AdmissionDryRun;
+        if (_refreshed.TryGetValue(key, out var done) && done.Fingerprint == fingerprint)
+        {
+            if (!done.Consumed)
+            {
+                // The first reconcile after a refresh reads its results as fresh (not reused), whatever the clock says.
+                _refreshed.TryUpdate(key, done with { Consumed = true }, done);
+                return done.Results;
+            }
+
+            if (!done.Failed && now - done.At < maxAge)
+            {
+                return done.Results with { Reused = true };
+            }
+        }
+
+        if (_inFlight.ContainsKey(key))
+        {
+            return null;
+        }
+
+        var started = new TaskCompletionSource();
+        if (!_inFlight.TryAdd(key, started.Task))
+        {
+            return null;
+        }
+
+        _ = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    var at = time.GetUtcNow();
+                    var (results, failed) = await ProbeAsync(target, objects, at, cancellationToken).ConfigureAwait(false);
+                    _refreshed[key] = new Refreshed(fingerprint, at, results, failed, Consumed: false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Shutting down: nobody waits for the answer.
+                }
+                catch (Exception e)
+                {
+                    logger.LogWarning(e, "probes for {Key} failed", key);
+                }
+                finally
+                {
+                    _inFlight.TryRemove(key, out _);
+                    started.TrySetResult();
+                }
+
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    RefreshCompleted?.Invoke(key);
+                }
+            },
+            CancellationToken.None);
+        return null;
+    }
 
     public async Task<ProbeResults> RunAsync(string key, DiagnosisTarget target, ClusterObjects objects, TimeSpan maxAge, CancellationToken cancellationToken)
     {
@@ -43,6 +126,22 @@ public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger
             return cached.Results;
         }
 
+        var (results, failed) = await ProbeAsync(target, objects, now, cancellationToken).ConfigureAwait(false);
+        if (!failed)
+        {
+            _cache[key] = new Cached(fingerprint, now, results with { Reused = true });
+        }
+        else
+        {
+            // A probe that failed (API error) is retried on the next reconcile, not remembered for an interval.
+            _cache.TryRemove(key, out _);
+        }
+
+        return results;
+    }
+
+    private async Task<(ProbeResults Results, bool Failed)> ProbeAsync(DiagnosisTarget target, ClusterObjects objects, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var reviews = new List<AccessReviewResult>();
         foreach (var probe in LiveProbes.AccessReviews(target))
         {
@@ -71,18 +170,7 @@ public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger
             }
         }
 
-        var results = new ProbeResults(reviews, daemonSet, ns);
-        if (!failed)
-        {
-            _cache[key] = new Cached(fingerprint, now, results with { Reused = true });
-        }
-        else
-        {
-            // A probe that failed (API error) is retried on the next reconcile, not remembered for an interval.
-            _cache.TryRemove(key, out _);
-        }
-
-        return results;
+        return (new ProbeResults(reviews, daemonSet, ns), failed);
     }
 
     private async Task<AccessReviewResult> ReviewAsync(AccessProbe probe, CancellationToken cancellationToken)

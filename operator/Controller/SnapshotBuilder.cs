@@ -23,6 +23,7 @@ public static class SnapshotBuilder
             AgentNamespace = objects.AgentNamespace,
             AgentDaemonSet = objects.AgentDaemonSet,
             AgentPods = objects.AgentNamespacePods,
+            AgentPodSummary = objects.AgentPodSummary,
             PriorityClass = objects.PriorityClass,
             ClusterRoleBindings = objects.ClusterRoleBindings,
             ValidatingWebhooks = objects.ValidatingWebhooks,

@@ -117,6 +117,12 @@ public sealed record ClusterSnapshot
     /// <summary>Pods of the agent namespace; the engine keeps those the DaemonSet owns.</summary>
     public IReadOnlyList<V1Pod> AgentPods { get; init; } = [];
 
+    /// <summary>
+    /// The figures of the pods the DaemonSet owns, kept incrementally by the operator's cache (null: the checks
+    /// compute them from <see cref="AgentPods"/>). Owner-less pods matched by the selector are not in it.
+    /// </summary>
+    public AgentPodSummary? AgentPodSummary { get; init; }
+
     public V1PriorityClass? PriorityClass { get; init; }
 
     public IReadOnlyList<V1ClusterRoleBinding> ClusterRoleBindings { get; init; } = [];

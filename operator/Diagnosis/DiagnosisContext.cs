@@ -47,6 +47,19 @@ internal sealed class DiagnosisContext
 
     public IReadOnlyList<V1Pod> AgentPods { get; }
 
+    /// <summary>
+    /// The agent pods that are not healthy (<see cref="AgentPodSummary.StateOf"/>), in the order of
+    /// <see cref="AgentPods"/>: from the snapshot's incremental summary when it has one (plus the owner-less agent
+    /// pods), else from a scan. Healthy pods contribute no finding to the per-pod checks, so those read only these.
+    /// </summary>
+    public IReadOnlyList<V1Pod> ProblemAgentPods => _problemAgentPods ??= DaemonSet is null
+        ? []
+        : Snapshot.AgentPodSummary is { } summary
+            ? [.. summary.ProblemPods.Where(IsAgentPod), .. AgentPods.Where(p => p.Metadata?.OwnerReferences is not { Count: > 0 } && AgentPodSummary.StateOf(p) != AgentPodState.Healthy)]
+            : [.. AgentPods.Where(p => AgentPodSummary.StateOf(p) != AgentPodState.Healthy)];
+
+    private IReadOnlyList<V1Pod>? _problemAgentPods;
+
     public EksAddon? Addon { get; }
 
     public CoverageResource? Coverage { get; }

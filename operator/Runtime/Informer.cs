@@ -486,7 +486,8 @@ public sealed class Informer<T> : IInformer
         }
     }
 
-    private void Apply(WatchEvent<T> e)
+    /// <summary>One watch event into the cache and the handlers (internal: tests drive an informer deterministically).</summary>
+    internal void Apply(WatchEvent<T> e)
     {
         var obj = e.Object!;
         lock (deliveryGate)

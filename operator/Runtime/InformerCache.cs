@@ -21,6 +21,8 @@ public sealed class InformerCache<T>
     private readonly Dictionary<string, Dictionary<string, HashSet<string>>> indices = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Index, string Value), IReadOnlyList<T>> builtLists = [];
     private IReadOnlyList<T>? builtAll;
+    private readonly List<Action<T?, T?>> observers = [];
+    private long generation;
 
     internal InformerCache()
     {
@@ -34,6 +36,38 @@ public sealed class InformerCache<T>
             lock (gate)
             {
                 return items.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Counts the changes stored so far: equal generations mean equal contents, so derived data (a snapshot built
+    /// from this cache) can be reused until it moves.
+    /// </summary>
+    public long Generation
+    {
+        get
+        {
+            lock (gate)
+            {
+                return generation;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="changed"/> with (before, after) for every change, under the cache's lock, so state
+    /// derived from it (per-owner aggregates) is never behind the cache: (null, obj) added, (old, obj) replaced,
+    /// (old, null) removed. Existing objects are delivered as adds at once. Must be quick and must not read the cache.
+    /// </summary>
+    public void AddObserver(Action<T?, T?> changed)
+    {
+        lock (gate)
+        {
+            observers.Add(changed);
+            foreach (var obj in items.Values)
+            {
+                changed(null, obj);
             }
         }
     }
@@ -134,6 +168,12 @@ public sealed class InformerCache<T>
 
             items[key] = obj;
             builtAll = null;
+            generation++;
+            foreach (var observer in observers)
+            {
+                observer(old, obj);
+            }
+
             foreach (var (name, indexFunc) in indexers)
             {
                 foreach (var value in indexFunc(obj))
@@ -157,7 +197,13 @@ public sealed class InformerCache<T>
             }
 
             builtAll = null;
+            generation++;
             Unindex(key, old);
+            foreach (var observer in observers)
+            {
+                observer(old, null);
+            }
+
             return old;
         }
     }

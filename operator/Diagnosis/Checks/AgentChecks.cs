@@ -53,7 +53,10 @@ internal static class AgentChecks
         var crashLooping = new List<(V1Pod Pod, string Message)>();
         var pullFailing = new List<(V1Pod Pod, string Message)>();
         var notReady = new List<(V1Pod Pod, string Message)>();
-        foreach (var pod in pods)
+
+        // Healthy pods add to none of these lists: only the unhealthy ones are looked at (kept incrementally by the
+        // operator's cache, so a reconcile at 5,000 ready pods classifies none).
+        foreach (var pod in context.ProblemAgentPods)
         {
             var name = pod.Metadata?.Name ?? "(unnamed)";
             var scheduled = KubeObjects.Condition(pod, "PodScheduled");
@@ -115,7 +118,7 @@ internal static class AgentChecks
                 $"{Count(pullFailing.Count, pods.Count)} cannot pull the image {context.Image} ({counts}): {Sample(pullFailing)}");
         }
 
-        var specific = unschedulable.Count + crashLooping.Count + pullFailing.Count + pods.Count(p => context.ExplainedPods.Contains(p.Metadata?.Name ?? ""));
+        var specific = unschedulable.Count + crashLooping.Count + pullFailing.Count + context.ExplainedPods.Count /* NodeChecks explains agent pods only */;
         if (available < desired && specific == 0)
         {
             if (context.RolloutInProgress)

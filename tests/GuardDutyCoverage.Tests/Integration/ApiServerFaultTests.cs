@@ -130,7 +130,11 @@ public sealed class ApiServerFaultTests(ITestOutputHelper output)
     {
         await using var it = await OperatorUnderTest.StartAsync(options: new OperatorOptions { ClusterViewStaleAfter = TimeSpan.FromSeconds(3) });
         it.ApplyCoverage();
-        var healthy = await it.WaitForReadyAsync(ConditionStatus.True);
+
+        // Ready with every AWS answer in (the EKS and EC2 reads may land a poll after GuardDuty's, a later write).
+        var healthy = await it.WaitForStatusAsync(
+            s => new[] { ConditionTypes.Ready, "EksAddonHealthy", "NetworkReady" }.All(type => s.Conditions.Find(type)?.Status == ConditionStatus.True),
+            what: "Ready with every AWS answer");
 
         // ClusterRoleBindings can no longer be listed or watched (RBAC removed, a broken aggregated API, ...).
         var blind = it.Sandbox.Faults.FailNext(int.MaxValue, r => r.Resource == "clusterrolebindings" && r.Verb is "list" or "watch", 503);
