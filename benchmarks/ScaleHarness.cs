@@ -82,8 +82,7 @@ public sealed class ScaleHarness
     public async Task<ScaleResult> RunAsync(int pods, CancellationToken cancellationToken)
     {
         Say($"scale run: {pods:N0} agent pods, {_webhooks} webhook configurations, {_coverages} GuardDutyCoverages, operator {_operatorBinary}");
-        // A Kubernetes version the agent supports (the sandbox's default is the recorded v1.24, which the agent does not).
-        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { KubernetesVersion = "v1.32.0" });
+        await using var sandbox = await SandboxServer.StartAsync(new SandboxOptions { KubernetesVersion = GuardDutyCoverage.Sandbox.Scenarios.EksScenario.KubernetesVersion });
         await using var aws = await LocalAws.StartAsync();
         var directory = Directory.CreateTempSubdirectory("gdc-scale-").FullName;
         try

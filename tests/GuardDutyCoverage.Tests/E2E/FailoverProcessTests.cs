@@ -28,8 +28,8 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : SandboxProc
         Sandbox.Cluster.LoadYaml($"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {LeaseNamespace}}}\n");
         await using var aws = await SeedHealthyDemoClusterAsync();
 
-        await using var a = Replica.Start(aws, Kubeconfig);
-        await using var b = Replica.Start(aws, Kubeconfig);
+        await using var a = OperatorReplica.Start(aws, Kubeconfig, LeaseNamespace);
+        await using var b = OperatorReplica.Start(aws, Kubeconfig, LeaseNamespace);
         await PollAsync(() => Ready() == ConditionStatus.True, TimeSpan.FromSeconds(90), "Ready=True under the first leader");
         var holder = await HolderAsync();
         var (leader, standby) = holder == a.Identity ? (a, b) : holder == b.Identity ? (b, a) : throw new InvalidOperationException($"the lease is held by {holder}, neither {a.Identity} nor {b.Identity}");
@@ -94,104 +94,5 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : SandboxProc
         var lease = Sandbox.Cluster.Get("coordination.k8s.io/v1", "Lease", LeaseNamespace, "guardduty-coverage-operator");
         await Task.CompletedTask;
         return lease?["spec"]?["holderIdentity"]?.GetValue<string>();
-    }
-
-    /// <summary>One operator process with leader election; its identity and addresses come from its JSON log.</summary>
-    private sealed class Replica : IAsyncDisposable
-    {
-        private readonly Process process;
-        private readonly ConcurrentQueue<string> log = new();
-        private readonly TaskCompletionSource<(string Identity, Uri Probes, Uri Metrics)> started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(10) };
-        private string? identity;
-        private Uri? probes;
-        private Uri? metrics;
-
-        private Replica(Process process)
-        {
-            this.process = process;
-            _ = Task.Run(ReadAsync);
-            _ = process.StandardError.ReadToEndAsync();
-        }
-
-        public string Identity => Started().Identity;
-
-        public static Replica Start(LocalAws aws, string kubeconfig)
-        {
-            var start = OperatorProcessTests.Operator(
-                aws.Server.Environment(LocalAws.Region).Append(new KeyValuePair<string, string>("POD_NAMESPACE", LeaseNamespace)),
-                "run", "--kubeconfig", kubeconfig, "--leader-elect", "--metrics-bind-address", "127.0.0.1:0", "--health-probe-bind-address", "127.0.0.1:0", "--log-format", "json");
-            return new Replica(Process.Start(start)!);
-        }
-
-        public void Kill() => Process.Start("kill", ["-KILL", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-
-        public Task<HttpResponseMessage> GetAsync(string path) => http.GetAsync(new Uri(Started().Probes, path));
-
-        /// <summary>informer_last_sync_age_seconds by informer.</summary>
-        public async Task<IReadOnlyDictionary<string, double>> SyncAgesAsync()
-        {
-            var text = await http.GetStringAsync(new Uri(Started().Metrics, "/metrics"));
-            var ages = new Dictionary<string, double>(StringComparer.Ordinal);
-            foreach (var line in text.Split('\n').Where(l => l.StartsWith("informer_last_sync_age_seconds{", StringComparison.Ordinal)))
-            {
-                var labels = line[(line.IndexOf('{') + 1)..line.LastIndexOf('}')];
-                ages[labels] = double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            return ages;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            }
-
-            process.Dispose();
-            http.Dispose();
-        }
-
-        private (string Identity, Uri Probes, Uri Metrics) Started() =>
-            started.Task.WaitAsync(TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
-
-        private async Task ReadAsync()
-        {
-            while (await process.StandardOutput.ReadLineAsync() is { } line)
-            {
-                log.Enqueue(line);
-                string message;
-                try
-                {
-                    message = JsonDocument.Parse(line).RootElement.GetProperty("Message").GetString() ?? "";
-                }
-                catch (JsonException)
-                {
-                    continue;
-                }
-
-                if (message.StartsWith("Serving health probes on ", StringComparison.Ordinal))
-                {
-                    probes = new Uri(message["Serving health probes on ".Length..]);
-                }
-                else if (message.StartsWith("Serving metrics on ", StringComparison.Ordinal))
-                {
-                    metrics = new Uri(message["Serving metrics on ".Length..]);
-                }
-                else if (message.StartsWith("Manager started: ", StringComparison.Ordinal))
-                {
-                    identity = message[(message.IndexOf("identity ", StringComparison.Ordinal) + "identity ".Length)..];
-                }
-
-                if (identity is not null && probes is not null && metrics is not null)
-                {
-                    started.TrySetResult((identity, probes, metrics));
-                }
-            }
-
-            started.TrySetException(new InvalidOperationException("the operator exited before starting:\n" + string.Join('\n', log)));
-        }
     }
 }
