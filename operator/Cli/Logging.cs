@@ -31,7 +31,6 @@ public static class Logging
 
             // The API server's informer and HTTP plumbing is chatty at Information.
             builder.AddFilter("System.Net.Http", LogLevel.Warning);
-            builder.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         });
 
     public static LogLevel ParseLevel(string level) => level switch

@@ -132,7 +132,7 @@ public static class RunCommand
             {
                 throw new CliException(e.Message, e);
             }
-            catch (InvalidOperationException e) when (e.InnerException is IOException)
+            catch (InvalidOperationException e) when (e.InnerException is IOException or System.Net.Sockets.SocketException)
             {
                 // The metrics or probe port cannot be bound (in use, not permitted): a setup error, not a crash.
                 throw new CliException(e.Message, e);

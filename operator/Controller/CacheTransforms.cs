@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using GuardDutyCoverage.Runtime;
 using k8s;
 using k8s.Models;
 
@@ -10,8 +12,15 @@ namespace GuardDutyCoverage.Controller;
 /// </summary>
 public static class CacheTransforms
 {
-    /// <summary>Keeps name, labels, creation time, taints, providerID, the Ready condition (without heartbeat) and nodeInfo's OS fields.</summary>
-    public static void Node(IKubernetesObject<V1ObjectMeta> obj)
+    /// <summary>Nodes, each with a pool of its own: see <see cref="Node(IKubernetesObject{V1ObjectMeta}, CachePool)"/>.</summary>
+    public static void Node(IKubernetesObject<V1ObjectMeta> obj) => Node(obj, new CachePool());
+
+    /// <summary>
+    /// Keeps name, labels, creation time, taints, providerID, the Ready condition (without heartbeat) and nodeInfo's
+    /// OS fields. A node group's nodes have the same labels but for a few (hostname, instance id): label keys and
+    /// values and the nodeInfo strings are shared through <paramref name="pool"/>.
+    /// </summary>
+    public static void Node(IKubernetesObject<V1ObjectMeta> obj, CachePool pool)
     {
         if (obj is not V1Node node)
         {
@@ -19,6 +28,11 @@ public static class CacheTransforms
         }
 
         StripMetadata(node.Metadata, keepAnnotations: false);
+        if (node.Metadata?.Labels is { } labels)
+        {
+            node.Metadata.Labels = labels.ToDictionary(l => pool.Intern(l.Key)!, l => pool.Intern(l.Value)!, StringComparer.Ordinal);
+        }
+
         if (node.Spec is { } spec)
         {
             node.Spec = new V1NodeSpec { Taints = spec.Taints, ProviderID = spec.ProviderID, Unschedulable = spec.Unschedulable };
@@ -29,44 +43,133 @@ public static class CacheTransforms
             var ready = status.Conditions?.FirstOrDefault(c => c.Type == "Ready");
             node.Status = new V1NodeStatus
             {
-                Conditions = ready is null ? null : [new V1NodeCondition { Type = ready.Type, Status = ready.Status, Reason = ready.Reason, LastTransitionTime = ready.LastTransitionTime }],
+                Conditions = ready is null ? null : [new V1NodeCondition { Type = pool.Intern(ready.Type), Status = pool.Intern(ready.Status), Reason = pool.Intern(ready.Reason), LastTransitionTime = ready.LastTransitionTime }],
                 NodeInfo = status.NodeInfo is { } info
                     ? new V1NodeSystemInfo
                     {
-                        Architecture = info.Architecture,
-                        OperatingSystem = info.OperatingSystem,
-                        OsImage = info.OsImage,
-                        KernelVersion = info.KernelVersion,
-                        KubeletVersion = info.KubeletVersion,
-                        ContainerRuntimeVersion = info.ContainerRuntimeVersion,
+                        Architecture = pool.Intern(info.Architecture),
+                        OperatingSystem = pool.Intern(info.OperatingSystem),
+                        OsImage = pool.Intern(info.OsImage),
+                        KernelVersion = pool.Intern(info.KernelVersion),
+                        KubeletVersion = pool.Intern(info.KubeletVersion),
+                        ContainerRuntimeVersion = pool.Intern(info.ContainerRuntimeVersion),
                     }
                     : null,
             };
         }
     }
 
-    /// <summary>Agent pods: drops managedFields, volumes and the containers' environment, commands and mounts (never read).</summary>
-    public static void Pod(IKubernetesObject<V1ObjectMeta> obj)
+    /// <summary>Agent pods, each with a pool of its own (tests, one-off copies): see <see cref="Pod(IKubernetesObject{V1ObjectMeta}, CachePool)"/>.</summary>
+    public static void Pod(IKubernetesObject<V1ObjectMeta> obj) => Pod(obj, new CachePool());
+
+    /// <summary>
+    /// Agent pods: exactly what the checks read (Diagnosis: AgentChecks, NodeChecks, PolicyChecks.Mutations,
+    /// CoverageChecks, DiagnosisContext.IsAgentPod; Controller: ClusterView's indexes, AgentLogReader). Metadata: name,
+    /// namespace, uid, resourceVersion, timestamps, labels, owner references. Spec: nodeName, priorityClassName, the
+    /// required node affinity only while the pod is unscheduled (NodeOf), and per container name, image, resources,
+    /// securityContext (the mutation check). Status: phase, conditions (no probe times), and per container status
+    /// name, ready, restartCount, state and lastState. Everything else (managedFields, annotations, volumes, env,
+    /// probes, tolerations, IPs, image IDs, init containers) is dropped. Strings and parts repeated across the
+    /// DaemonSet's pods (namespace, labels, owner references, image, resources, reasons) are shared through
+    /// <paramref name="pool"/>, the informer's own.
+    /// </summary>
+    public static void Pod(IKubernetesObject<V1ObjectMeta> obj, CachePool pool)
     {
         if (obj is not V1Pod pod)
         {
             return;
         }
 
-        StripMetadata(pod.Metadata, keepAnnotations: true);
+        if (pod.Metadata is { } meta)
+        {
+            pod.Metadata = new V1ObjectMeta
+            {
+                Name = meta.Name,
+                NamespaceProperty = pool.Intern(meta.NamespaceProperty),
+                Uid = meta.Uid,
+                ResourceVersion = meta.ResourceVersion,
+                Generation = meta.Generation,
+                CreationTimestamp = meta.CreationTimestamp,
+                DeletionTimestamp = meta.DeletionTimestamp,
+                Labels = SharedLabels(meta.Labels, pool),
+                OwnerReferences = meta.OwnerReferences is { Count: > 0 } owners
+                    ? pool.Share("owners:" + string.Join(';', owners.Select(o => $"{o.ApiVersion}|{o.Kind}|{o.Name}|{o.Uid}|{o.Controller}|{o.BlockOwnerDeletion}")),
+                        () => owners.Select(o => new V1OwnerReference
+                        {
+                            ApiVersion = pool.Intern(o.ApiVersion), Kind = pool.Intern(o.Kind), Name = pool.Intern(o.Name), Uid = pool.Intern(o.Uid),
+                            Controller = o.Controller, BlockOwnerDeletion = o.BlockOwnerDeletion,
+                        }).ToList())
+                    : null,
+            };
+        }
+
         if (pod.Spec is { } spec)
         {
-            spec.Volumes = null;
-            foreach (var container in (spec.Containers ?? []).Concat(spec.InitContainers ?? []))
+            var scheduled = spec.NodeName is { Length: > 0 };
+            pod.Spec = new V1PodSpec
             {
-                container.Env = null;
-                container.EnvFrom = null;
-                container.Command = null;
-                container.Args = null;
-                container.VolumeMounts = null;
-            }
+                NodeName = spec.NodeName,
+                PriorityClassName = pool.Intern(spec.PriorityClassName),
+                Affinity = scheduled || spec.Affinity?.NodeAffinity?.RequiredDuringSchedulingIgnoredDuringExecution is not { } required
+                    ? null
+                    : new V1Affinity { NodeAffinity = new V1NodeAffinity { RequiredDuringSchedulingIgnoredDuringExecution = required } },
+                Containers = spec.Containers?.Select(c => new V1Container
+                {
+                    Name = pool.Intern(c.Name),
+                    Image = pool.Intern(c.Image),
+                    Resources = c.Resources is null ? null : pool.Share("resources:" + JsonSerializer.Serialize(c.Resources, KubeJson.TypeInfo<V1ResourceRequirements>()), () => c.Resources),
+                    SecurityContext = c.SecurityContext is null ? null : pool.Share("securityContext:" + JsonSerializer.Serialize(c.SecurityContext, KubeJson.TypeInfo<V1SecurityContext>()), () => c.SecurityContext),
+                }).ToList()!,
+            };
+        }
+
+        if (pod.Status is { } status)
+        {
+            pod.Status = new V1PodStatus
+            {
+                Phase = pool.Intern(status.Phase),
+                Conditions = status.Conditions?.Select(c => new V1PodCondition
+                {
+                    Type = pool.Intern(c.Type), Status = pool.Intern(c.Status), Reason = pool.Intern(c.Reason), Message = c.Message,
+                    LastTransitionTime = c.LastTransitionTime,
+                }).ToList(),
+                ContainerStatuses = ContainerStatuses(status.ContainerStatuses, pool),
+                InitContainerStatuses = ContainerStatuses(status.InitContainerStatuses, pool),
+            };
         }
     }
+
+    private static List<V1ContainerStatus>? ContainerStatuses(IList<V1ContainerStatus>? statuses, CachePool pool) =>
+        statuses?.Select(s => new V1ContainerStatus
+        {
+            Name = pool.Intern(s.Name),
+            Ready = s.Ready,
+            RestartCount = s.RestartCount,
+            State = State(s.State, pool),
+            LastState = State(s.LastState, pool),
+        }).ToList();
+
+    private static V1ContainerState? State(V1ContainerState? state, CachePool pool) => state is null
+        ? null
+        : new V1ContainerState
+        {
+            Running = state.Running,
+            Waiting = state.Waiting is { } waiting ? new V1ContainerStateWaiting { Reason = pool.Intern(waiting.Reason), Message = waiting.Message } : null,
+            Terminated = state.Terminated is { } terminated
+                ? new V1ContainerStateTerminated
+                {
+                    ExitCode = terminated.ExitCode, Signal = terminated.Signal, Reason = pool.Intern(terminated.Reason), Message = terminated.Message,
+                    StartedAt = terminated.StartedAt, FinishedAt = terminated.FinishedAt,
+                }
+                : null,
+        };
+
+    /// <summary>One dictionary for every object with the same labels (a DaemonSet's pods, a node group's nodes).</summary>
+    private static IDictionary<string, string>? SharedLabels(IDictionary<string, string>? labels, CachePool pool) => labels is null
+        ? null
+        : pool.Share(
+            "labels:" + string.Join('\n', labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value)),
+            () => labels.ToDictionary(l => pool.Intern(l.Key)!, l => pool.Intern(l.Value)!, StringComparer.Ordinal));
 
     /// <summary>
     /// The transform each cached kind goes through (ClusterView registers its informers with it; the tests run every
@@ -74,13 +177,29 @@ public static class CacheTransforms
     /// date roll-outs and show the add-on's image conflicts) and the agent Namespace (its managedFields name GitOps
     /// field managers). Nodes and Pods are trimmed to what the checks read; every other kind loses its managedFields.
     /// </summary>
-    public static Action<IKubernetesObject<V1ObjectMeta>>? For(string kind) => kind switch
+    /// Each call makes a new transform with a pool of its own (one per informer: no state shared between caches).
+    public static Action<IKubernetesObject<V1ObjectMeta>>? For(string kind)
     {
-        "DaemonSet" or "Namespace" => null,
-        "Node" => Node,
-        "Pod" => Pod,
-        _ => DropManagedFields,
-    };
+        switch (kind)
+        {
+            case "DaemonSet" or "Namespace":
+                return null;
+            case "Node":
+            {
+                var pool = new CachePool();
+                return obj => Node(obj, pool);
+            }
+
+            case "Pod":
+            {
+                var pool = new CachePool();
+                return obj => Pod(obj, pool);
+            }
+
+            default:
+                return DropManagedFields;
+        }
+    }
 
     /// <summary>Any other cached kind: managedFields go (only the DaemonSet's and the Namespace's are read, and those are cached whole).</summary>
     public static void DropManagedFields(IKubernetesObject<V1ObjectMeta> obj) => obj.Metadata?.ManagedFields?.Clear();

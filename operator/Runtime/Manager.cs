@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using k8s;
@@ -421,15 +420,15 @@ public sealed class Manager : IAsyncDisposable
 
     private async Task StartEndpointsAsync(CancellationToken cancellationToken)
     {
-        var metricsRoutes = new Dictionary<string, RequestDelegate>(StringComparer.Ordinal) { ["/metrics"] = ServeMetricsAsync };
-        var probeRoutes = new Dictionary<string, RequestDelegate>(StringComparer.Ordinal)
+        var metricsRoutes = new Dictionary<string, HttpHandler>(StringComparer.Ordinal) { ["/metrics"] = ServeMetricsAsync };
+        var probeRoutes = new Dictionary<string, HttpHandler>(StringComparer.Ordinal)
         {
             ["/healthz"] = context => ServeHealthAsync(context, liveness: true, null),
             ["/readyz"] = context => ServeHealthAsync(context, liveness: false, null),
         };
-        Func<HttpContext, RequestDelegate?> namedCheck = context =>
+        Func<HttpExchange, HttpHandler?> namedCheck = context =>
         {
-            var path = context.Request.Path.Value ?? "";
+            var path = context.Request.Path;
             foreach (var (prefix, liveness) in new[] { ("/healthz/", true), ("/readyz/", false) })
             {
                 if (path.StartsWith(prefix, StringComparison.Ordinal) && path.Length > prefix.Length)
@@ -466,17 +465,17 @@ public sealed class Manager : IAsyncDisposable
         }
     }
 
-    private async Task ServeMetricsAsync(HttpContext context)
+    private async Task ServeMetricsAsync(HttpExchange context)
     {
         context.Response.ContentType = MetricsRegistry.ContentType;
         InformerMonitor.Refresh();
         await context.Response.WriteAsync(Metrics.Render(), context.RequestAborted).ConfigureAwait(false);
     }
 
-    private Task ServeHealthAsync(HttpContext context, bool liveness, string? only)
+    private Task ServeHealthAsync(HttpExchange context, bool liveness, string? only)
     {
-        var verbose = context.Request.Query.ContainsKey("verbose");
-        var exclude = context.Request.Query["exclude"].Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).ToList();
+        var verbose = context.Request.HasQuery("verbose");
+        var exclude = context.Request.QueryValues("exclude").Where(v => v.Length > 0).ToList();
         var report = liveness ? Health.CheckLiveness(verbose, exclude, only) : Health.CheckReadiness(verbose, exclude, only);
         context.Response.StatusCode = report.StatusCode;
         context.Response.ContentType = "text/plain; charset=utf-8";

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GuardDutyCoverage.Controller;
 using GuardDutyCoverage.Diagnosis;
+using GuardDutyCoverage.Diagnosis.Checks;
 using GuardDutyCoverage.Runtime;
 using k8s;
 using k8s.Models;
@@ -124,6 +125,147 @@ public sealed class CacheTrimTests
         }
     }
 
+    [Fact]
+    public void APodKeepsExactlyWhatTheChecksRead()
+    {
+        var pod = FullPod(7);
+        CacheTransforms.For("Pod")!(pod);
+
+        var expected = """
+            {"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":"2026-11-26T08:00:00.000000Z","labels":{"name":"aws-guardduty-agent","controller-revision-hash":"6d9f8b7c5d","pod-template-generation":"1"},"name":"aws-guardduty-agent-7","namespace":"amazon-guardduty","ownerReferences":[{"apiVersion":"apps/v1","blockOwnerDeletion":true,"controller":true,"kind":"DaemonSet","name":"aws-guardduty-agent","uid":"0d6b3f4e"}],"resourceVersion":"107","uid":"uid-7"},"spec":{"containers":[{"image":"602401143452.dkr.ecr.us-east-1.amazonaws.com/aws-guardduty-agent:v1.17.1","name":"aws-guardduty-agent","resources":{"limits":{"memory":"1Gi"}},"securityContext":{"privileged":true}}],"nodeName":"node-7","priorityClassName":"aws-guardduty-agent.priorityclass"},"status":{"conditions":[{"lastTransitionTime":"2026-11-26T08:00:05.000000Z","status":"True","type":"Ready"},{"lastTransitionTime":"2026-11-26T08:00:00.000000Z","message":"0/3 nodes are available","reason":"Unschedulable","status":"False","type":"PodScheduled"}],"containerStatuses":[{"lastState":{"terminated":{"exitCode":137,"finishedAt":"2026-11-26T07:59:00.000000Z","message":"killed","reason":"OOMKilled"}},"name":"aws-guardduty-agent","ready":true,"restartCount":3,"state":{"running":{"startedAt":"2026-11-26T08:00:04.000000Z"}}}],"initContainerStatuses":[{"name":"init","ready":false,"restartCount":0,"state":{"waiting":{"message":"back-off","reason":"CrashLoopBackOff"}}}],"phase":"Running"}}
+            """;
+        Assert.Equal(expected.Trim(), JsonSerializer.Serialize(pod, KubeJson.TypeInfo<V1Pod>()));
+    }
+
+    [Fact]
+    public void AnUnscheduledPodKeepsTheNodeAffinityNodeOfReads()
+    {
+        var pod = FullPod(3);
+        pod.Spec.NodeName = null;
+        CacheTransforms.For("Pod")!(pod);
+
+        Assert.Equal("node-3", NodeChecks.NodeOf(pod));
+        Assert.Null(pod.Spec.Affinity.PodAntiAffinity);
+    }
+
+    [Fact]
+    public void PodsOfOneInformerShareTheirRepeatedPartsAndInformersShareNothing()
+    {
+        var transform = CacheTransforms.For("Pod")!;
+        var (a, b) = (FullPod(1), FullPod(2));
+        transform(a);
+        transform(b);
+
+        Assert.Same(a.Metadata.Labels, b.Metadata.Labels);
+        Assert.Same(a.Metadata.OwnerReferences, b.Metadata.OwnerReferences);
+        Assert.Same(a.Metadata.NamespaceProperty, b.Metadata.NamespaceProperty);
+        Assert.Same(a.Spec.Containers[0].Image, b.Spec.Containers[0].Image);
+        Assert.Same(a.Spec.Containers[0].Resources, b.Spec.Containers[0].Resources);
+        Assert.Same(a.Spec.Containers[0].SecurityContext, b.Spec.Containers[0].SecurityContext);
+        Assert.Same(a.Status.Conditions[1].Reason, b.Status.Conditions[1].Reason);
+        Assert.NotEqual(a.Metadata.Name, b.Metadata.Name);
+
+        // A different pod template (another revision's labels, other resources) is not merged into the first.
+        var c = FullPod(3);
+        c.Metadata.Labels["controller-revision-hash"] = "other";
+        c.Spec.Containers[0].Resources.Limits["memory"] = new ResourceQuantity("2Gi");
+        transform(c);
+        Assert.NotSame(a.Metadata.Labels, c.Metadata.Labels);
+        Assert.Equal("other", c.Metadata.Labels["controller-revision-hash"]);
+        Assert.Equal("2Gi", c.Spec.Containers[0].Resources.Limits["memory"].ToString());
+        Assert.Equal("1Gi", a.Spec.Containers[0].Resources.Limits["memory"].ToString());
+
+        // Another informer (another call of For) has a pool of its own.
+        var d = FullPod(4);
+        CacheTransforms.For("Pod")!(d);
+        Assert.NotSame(a.Metadata.Labels, d.Metadata.Labels);
+        Assert.Equal(a.Metadata.Labels, d.Metadata.Labels);
+    }
+
+    [Fact]
+    public void NodesOfOneInformerShareLabelStrings()
+    {
+        var transform = CacheTransforms.For("Node")!;
+        V1Node NodeNamed(string name) => new()
+        {
+            Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { [new string("topology.kubernetes.io/zone".AsSpan())] = new string("us-east-1a".AsSpan()) } },
+            Status = new V1NodeStatus { NodeInfo = new V1NodeSystemInfo { KernelVersion = new string("6.1.0".AsSpan()) } },
+        };
+        var (a, b) = (NodeNamed("a"), NodeNamed("b"));
+        transform(a);
+        transform(b);
+
+        Assert.Same(a.Metadata.Labels.Keys.Single(), b.Metadata.Labels.Keys.Single());
+        Assert.Same(a.Metadata.Labels.Values.Single(), b.Metadata.Labels.Values.Single());
+        Assert.Same(a.Status.NodeInfo.KernelVersion, b.Status.NodeInfo.KernelVersion);
+    }
+
+    [Fact]
+    public void ThePoolIsBounded()
+    {
+        var pool = new CachePool(maxStrings: 2, maxObjects: 1);
+        var first = pool.Intern(new string("one".AsSpan()));
+        pool.Intern("two");
+        var third = new string("three".AsSpan());
+
+        Assert.Same(third, pool.Intern(third));
+        Assert.NotSame(pool.Intern(new string("three".AsSpan())), third);
+        Assert.Same(first, pool.Intern(new string("one".AsSpan())));
+        Assert.Equal(2, pool.StringCount);
+        var longText = new string('x', CachePool.MaxStringLength + 1);
+        Assert.Same(longText, pool.Intern(longText));
+        Assert.Equal(2, pool.StringCount);
+
+        var kept = pool.Share("a", () => new List<int> { 1 });
+        Assert.Same(kept, pool.Share("a", () => new List<int> { 2 }));
+        Assert.NotSame(pool.Share("b", () => new List<int>()), pool.Share("b", () => new List<int>()));
+        Assert.Equal(1, pool.ObjectCount);
+    }
+
+    /// <summary>An agent pod as the server sends it: every field the caches drop and every field a check reads.</summary>
+    private static V1Pod FullPod(int i) => JsonSerializer.Deserialize($$"""
+        {
+          "apiVersion": "v1", "kind": "Pod",
+          "metadata": {
+            "name": "aws-guardduty-agent-{{i}}", "generateName": "aws-guardduty-agent-", "namespace": "amazon-guardduty", "uid": "uid-{{i}}",
+            "resourceVersion": "{{100 + i}}", "creationTimestamp": "2026-11-26T08:00:00Z",
+            "labels": { "name": "aws-guardduty-agent", "controller-revision-hash": "6d9f8b7c5d", "pod-template-generation": "1" },
+            "annotations": { "kubectl.kubernetes.io/restartedAt": "2026-11-26T08:00:00Z" },
+            "ownerReferences": [{ "apiVersion": "apps/v1", "kind": "DaemonSet", "name": "aws-guardduty-agent", "uid": "0d6b3f4e", "controller": true, "blockOwnerDeletion": true }],
+            "managedFields": [{ "manager": "kubelet", "operation": "Update", "apiVersion": "v1", "time": "2026-11-26T08:00:05Z", "fieldsType": "FieldsV1", "fieldsV1": { "f:status": {} } }]
+          },
+          "spec": {
+            "nodeName": "node-{{i}}", "priorityClassName": "aws-guardduty-agent.priorityclass", "priority": 1000000, "serviceAccountName": "aws-guardduty-agent",
+            "hostPID": true, "dnsPolicy": "ClusterFirst",
+            "affinity": { "nodeAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": { "nodeSelectorTerms": [{ "matchFields": [{ "key": "metadata.name", "operator": "In", "values": ["node-{{i}}"] }] }] } },
+                          "podAntiAffinity": { "requiredDuringSchedulingIgnoredDuringExecution": [{ "topologyKey": "kubernetes.io/hostname" }] } },
+            "initContainers": [{ "name": "init", "image": "busybox", "command": ["true"] }],
+            "containers": [{
+              "name": "aws-guardduty-agent", "image": "602401143452.dkr.ecr.us-east-1.amazonaws.com/aws-guardduty-agent:v1.17.1", "imagePullPolicy": "IfNotPresent",
+              "env": [{ "name": "CLUSTER_NAME", "value": "c" }], "args": ["--x"], "ports": [{ "containerPort": 8080 }],
+              "resources": { "limits": { "memory": "1Gi" } }, "securityContext": { "privileged": true },
+              "livenessProbe": { "httpGet": { "path": "/healthz", "port": 8080 } }, "readinessProbe": { "exec": { "command": ["true"] } },
+              "volumeMounts": [{ "name": "host-root", "mountPath": "/host" }], "terminationMessagePath": "/dev/termination-log"
+            }],
+            "tolerations": [{ "operator": "Exists" }],
+            "volumes": [{ "name": "host-root", "hostPath": { "path": "/" } }]
+          },
+          "status": {
+            "phase": "Running", "hostIP": "10.0.0.{{i}}", "podIP": "10.0.0.{{i}}", "podIPs": [{ "ip": "10.0.0.{{i}}" }], "qosClass": "Burstable", "startTime": "2026-11-26T08:00:01Z",
+            "conditions": [
+              { "type": "Ready", "status": "True", "lastProbeTime": null, "lastTransitionTime": "2026-11-26T08:00:05Z" },
+              { "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/3 nodes are available", "lastTransitionTime": "2026-11-26T08:00:00Z" }
+            ],
+            "containerStatuses": [{
+              "name": "aws-guardduty-agent", "image": "x", "imageID": "sha256:1", "containerID": "containerd://1", "ready": true, "started": true, "restartCount": 3,
+              "state": { "running": { "startedAt": "2026-11-26T08:00:04Z" } },
+              "lastState": { "terminated": { "exitCode": 137, "reason": "OOMKilled", "message": "killed", "finishedAt": "2026-11-26T07:59:00Z", "containerID": "containerd://0" } }
+            }],
+            "initContainerStatuses": [{ "name": "init", "image": "busybox", "imageID": "sha256:2", "ready": false, "restartCount": 0, "state": { "waiting": { "reason": "CrashLoopBackOff", "message": "back-off" } } }]
+          }
+        }
+        """, KubeJson.TypeInfo<V1Pod>())!;
+
     private static async Task<(ClusterSnapshot? Snapshot, DiagnosisOptions Options)> LoadAsync(string input)
     {
         if (input == "healthy")
@@ -146,6 +288,12 @@ public sealed class CacheTrimTests
     /// <summary>A deep copy of the snapshot's Kubernetes objects, each through <paramref name="trim"/> for its kind (null: as sent).</summary>
     private static ClusterSnapshot Copy(ClusterSnapshot snapshot, Func<string, Action<IKubernetesObject<V1ObjectMeta>>?>? trim)
     {
+        // One transform per kind for the whole snapshot, as one informer has one (its pool shares strings and parts
+        // across the objects it caches: the diagnosis must not see the sharing).
+        var transforms = new Dictionary<string, Action<IKubernetesObject<V1ObjectMeta>>?>(StringComparer.Ordinal);
+        Action<IKubernetesObject<V1ObjectMeta>>? TransformOf(string kind) =>
+            transforms.TryGetValue(kind, out var transform) ? transform : transforms[kind] = trim?.Invoke(kind);
+
         T? One<T>(T? obj, string kind)
             where T : class, IKubernetesObject<V1ObjectMeta>
         {
@@ -155,7 +303,7 @@ public sealed class CacheTrimTests
             }
 
             var copy = JsonSerializer.Deserialize(JsonSerializer.Serialize(obj, KubeJson.TypeInfo<T>()), KubeJson.TypeInfo<T>())!;
-            trim?.Invoke(kind)?.Invoke(copy);
+            TransformOf(kind)?.Invoke(copy);
             return copy;
         }
 
