@@ -664,8 +664,20 @@ public sealed class ScaleHarness
             }
         }
 
-        public async Task<Metrics> ScrapeAsync(CancellationToken cancellationToken) =>
-            Metrics.Parse(await _http.GetStringAsync(MetricsUri, cancellationToken));
+        public async Task<Metrics> ScrapeAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return Metrics.Parse(await _http.GetStringAsync(MetricsUri, cancellationToken));
+            }
+            catch (HttpRequestException e)
+            {
+                // A 50,000-pod run once ended here with "connection refused" and nothing else to go on: say whether
+                // the operator is still running, and what it last logged.
+                var state = _process.HasExited ? $"exited with {_process.ExitCode}" : $"running, RSS {RssMiB():F1} MiB";
+                throw new InvalidOperationException($"scraping {MetricsUri} failed ({e.Message}); the operator is {state}:\n{Tail()}", e);
+            }
+        }
 
         public double RssMiB() => ProcStatus("VmRSS:");
 
