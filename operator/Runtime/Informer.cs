@@ -271,9 +271,12 @@ public sealed class Informer<T> : IInformer
                         listReason = "expired";
                         break;
                     case WatchEnd.ClosedEarly:
-                        await DelayAsync(backoff.Next(), cancellationToken).ConfigureAwait(false);
+                        var pause = backoff.Next();
+                        logger.LogDebug("{Informer}: the watch closed at once without an event; watching again in {Delay}", Name, pause);
+                        await DelayAsync(pause, cancellationToken).ConfigureAwait(false);
                         break;
                     default:
+                        logger.LogDebug("{Informer}: the watch closed; watching again from resourceVersion {ResourceVersion}", Name, LastSyncResourceVersion);
                         backoff.Reset();
                         break;
                 }
