@@ -37,7 +37,7 @@ public sealed class ApiServerFaultProcessTests(ITestOutputHelper output) : Sandb
 
         AssertRelistsBounded(max: 2);
         AssertNoExactRelist();
-        await WaitCurrentAsync(replica);
+        await replica.WaitCurrentAsync(readyz: true, TimeSpan.FromSeconds(60));
         output.WriteLine($"restart (binary): {restart.BrokenWatches} watches broken; {DescribeLists()}; change seen after {took.TotalSeconds:0.0}s");
     }
 
@@ -60,31 +60,14 @@ public sealed class ApiServerFaultProcessTests(ITestOutputHelper output) : Sandb
         // The informers' pacing bound: 11 LISTs a minute per resource, however long the storm lasts.
         AssertRelistsBounded(max: 11 * Math.Max(1, (int)Math.Ceiling(stopwatch.Elapsed.TotalMinutes)));
         Assert.Contains(Sandbox.Requests, r => r.StatusCode == 429);
-        await WaitCurrentAsync(replica);
+        await replica.WaitCurrentAsync(readyz: true, TimeSpan.FromSeconds(60));
         output.WriteLine($"429/5xx storm (binary) over {stopwatch.Elapsed.TotalSeconds:0}s: {DescribeLists()}; change seen after {took.TotalSeconds:0.0}s");
     }
 
     private async Task WaitReadyAndCurrentAsync(OperatorReplica replica)
     {
         await PollAsync(() => Ready() == ConditionStatus.True, TimeSpan.FromSeconds(90), "Ready=True before the fault");
-        await WaitCurrentAsync(replica);
-    }
-
-    /// <summary>Every informer current (informer_last_sync_age_seconds 0) and /readyz 200.</summary>
-    private static async Task WaitCurrentAsync(OperatorReplica replica)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var ages = await replica.SyncAgesAsync();
-            if (ages.Count > 0 && ages.Values.All(age => age == 0) && (int)(await replica.GetAsync("/readyz")).StatusCode == 200)
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the informers never became current: " + string.Join(", ", ages.Select(a => $"{a.Key}={a.Value}")));
-            await Task.Delay(100);
-        }
+        await replica.WaitCurrentAsync(readyz: true, TimeSpan.FromSeconds(60));
     }
 
     /// <summary>
@@ -118,11 +101,7 @@ public sealed class ApiServerFaultProcessTests(ITestOutputHelper output) : Sandb
 
     /// <summary>No re-list asked etcd for an old revision: a resourceVersion other than "" and "0" never comes with a limit (golden 83, 92).</summary>
     private void AssertNoExactRelist() =>
-        Assert.DoesNotContain(Sandbox.Requests, r =>
-            r.Verb == "list"
-            && System.Web.HttpUtility.ParseQueryString(r.Query) is var q
-            && q["limit"] is not null
-            && q["resourceVersion"] is { Length: > 0 } rv && rv != "0");
+        Assert.DoesNotContain(Sandbox.Requests, Integration.ApiServerFaultTests.IsExactRelist);
 
     private IEnumerable<(string Resource, int Lists)> ListsByResource() =>
         Sandbox.Requests.Where(r => r.Verb == "list" && r.Name is null)

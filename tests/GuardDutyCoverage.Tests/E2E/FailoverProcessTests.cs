@@ -38,19 +38,7 @@ public sealed class FailoverProcessTests(ITestOutputHelper output) : SandboxProc
         Assert.Equal(200, (int)(await standby.GetAsync("/readyz")).StatusCode);
         // A watch counts as current once an event arrived or it stayed open 1 s (WatchConfirmAfter), so a standby that
         // started a moment ago may still show ages under 1 s: wait until every informer is confirmed current.
-        IReadOnlyDictionary<string, double> ages = new Dictionary<string, double>();
-        var confirmDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            ages = await standby.SyncAgesAsync();
-            if (ages.Count > 0 && ages.Values.All(age => age == 0))
-            {
-                break;
-            }
-
-            Assert.True(DateTime.UtcNow < confirmDeadline, "the standby's informers never became current: " + string.Join(", ", ages.Select(a => $"{a.Key}={a.Value}")));
-            await Task.Delay(100);
-        }
+        var ages = await standby.WaitCurrentAsync(readyz: false, TimeSpan.FromSeconds(30));
 
         // 8 informers of the agent, RBAC and admission checks, and 5 of catalog v2 (nodes; events, quotas, LimitRanges and
         // NetworkPolicies of the agent namespace).

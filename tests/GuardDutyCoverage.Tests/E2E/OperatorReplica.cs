@@ -64,6 +64,26 @@ internal sealed class OperatorReplica : IAsyncDisposable
         return ages;
     }
 
+    /// <summary>
+    /// Waits (up to <paramref name="timeout"/>) until every informer is confirmed current (informer_last_sync_age_seconds 0: an event arrived
+    /// or the watch stayed open 1 s) and, with <paramref name="readyz"/>, /readyz answers 200. Returns the ages seen.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, double>> WaitCurrentAsync(bool readyz, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var ages = await SyncAgesAsync();
+            if (ages.Count > 0 && ages.Values.All(age => age == 0) && (!readyz || (int)(await GetAsync("/readyz")).StatusCode == 200))
+            {
+                return ages;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the informers never became current: " + string.Join(", ", ages.Select(a => $"{a.Key}={a.Value}")));
+            await Task.Delay(100);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!process.HasExited)

@@ -217,11 +217,14 @@ public sealed class ApiServerFaultTests(ITestOutputHelper output)
 
     /// <summary>No re-list asked etcd for an old revision: a resourceVersion other than "" and "0" never comes with a limit (83, 92).</summary>
     private static void AssertNoExactRelist(OperatorUnderTest it) =>
-        Assert.DoesNotContain(it.Sandbox.Requests, r =>
-            r.Verb == "list"
-            && System.Web.HttpUtility.ParseQueryString(r.Query) is var q
-            && q["limit"] is not null
-            && q["resourceVersion"] is { Length: > 0 } rv && rv != "0");
+        Assert.DoesNotContain(it.Sandbox.Requests, IsExactRelist);
+
+    /// <summary>A LIST that asks etcd for an old revision: a resourceVersion other than "" and "0" with a limit (golden 83, 92).</summary>
+    internal static bool IsExactRelist(KubeSandbox.SandboxRequest r) =>
+        r.Verb == "list"
+        && System.Web.HttpUtility.ParseQueryString(r.Query) is var q
+        && q["limit"] is not null
+        && q["resourceVersion"] is { Length: > 0 } rv && rv != "0";
 
     private static async Task AssertAllCurrentAsync(OperatorUnderTest it)
     {
