@@ -17,6 +17,15 @@ var scaleSizes = Option("--scale-sizes")?.Split(',').Select(s => int.Parse(s, Cu
 // --operator-env NAME=VALUE (repeatable): e.g. DOTNET_GCConserveMemory=5 to compare GC settings without a rebuild.
 var operatorEnvironment = args.Select((a, i) => (a, i)).Where(p => p.a == "--operator-env" && p.i + 1 < args.Length)
     .Select(p => args[p.i + 1].Split('=', 2)).Select(kv => KeyValuePair.Create(kv[0], kv.Length > 1 ? kv[1] : "")).ToList();
+// --reconcile-cost [--reconcile-pods N] [--reconcile-nodes N]: only the in-process reconcile cost (no operator binary needed).
+if (args.Contains("--reconcile-cost"))
+{
+    var costPods = int.Parse(Option("--reconcile-pods") ?? "5000", CultureInfo.InvariantCulture);
+    var costNodes = int.Parse(Option("--reconcile-nodes") ?? "0", CultureInfo.InvariantCulture);
+    await GuardDutyCoverage.Benchmarks.ReconcileCost.RunAsync(costPods, costNodes, rounds: quick ? 50 : 200, Console.Out);
+    return 0;
+}
+
 var operatorBinary = Option("--operator") ?? Path.Combine(GuardDutyCoverage.Tests.RepoPaths.Root, "artifacts", "publish-aot", "linux-amd64", "guardduty-coverage");
 Console.WriteLine($"GuardDuty Coverage Operator benchmarks ({Environment.ProcessorCount} cores, .NET {Environment.Version}{(quick ? ", quick" : "")})");
 
