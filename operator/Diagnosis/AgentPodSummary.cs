@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using k8s.Models;
 
 namespace GuardDutyCoverage.Diagnosis;
@@ -33,7 +34,51 @@ public sealed record AgentPodSummary(
     IReadOnlyDictionary<string, int> ByNode,
     IReadOnlyList<V1Pod> ProblemPods)
 {
-    public static AgentPodSummary Empty { get; } = new(0, 0, 0, new Dictionary<string, int>(), new Dictionary<string, int>(), new Dictionary<string, int>(), []);
+    public static AgentPodSummary Empty { get; } = new(0, 0, 0, new Dictionary<string, int>(), new Dictionary<string, int>(), new Dictionary<string, int>(), [])
+    {
+        RunningReadyByNode = ImmutableDictionary<string, int>.Empty,
+        NotRunningReadyByNode = ImmutableDictionary<string, ImmutableSortedDictionary<string, V1Pod>>.Empty,
+        TerminatedPods = [],
+        EarliestReadyByNode = ImmutableSortedSet<(DateTimeOffset, string)>.Empty.WithComparer(AgentPodTally.EarliestOrder),
+    };
+
+    /// <summary>
+    /// Per node (<see cref="Checks.NodeChecks.NodeOf"/>: <c>spec.nodeName</c>, else the DaemonSet's node affinity): how
+    /// many pods are Running and Ready there (NodeChecks' "node with an agent"). Null: not kept (scan the pods).
+    /// </summary>
+    public ImmutableDictionary<string, int>? RunningReadyByNode { get; init; }
+
+    /// <summary>Per node, the pods there that are not Running and Ready, by key (what NodeChecks reads of a node without an agent).</summary>
+    public ImmutableDictionary<string, ImmutableSortedDictionary<string, V1Pod>>? NotRunningReadyByNode { get; init; }
+
+    /// <summary>
+    /// The pods with a container that terminated (<c>state</c> or <c>lastState</c>), ordered by key: the only ones
+    /// NodeChecks looks at for an OOM kill or a kernel failure. Null: not kept (scan the pods).
+    /// </summary>
+    public IReadOnlyList<V1Pod>? TerminatedPods { get; init; }
+
+    /// <summary>Whether a container of <paramref name="pod"/> terminated (what <see cref="TerminatedPods"/> holds).</summary>
+    public static bool HasTermination(V1Pod pod) =>
+        (pod.Status?.ContainerStatuses ?? []).Any(s => s.LastState?.Terminated is not null || s.State?.Terminated is not null);
+
+    /// <summary>Per node with a Running, Ready pod: the earliest time one turned Ready, ordered by (time, node).</summary>
+    public ImmutableSortedSet<(DateTimeOffset Since, string Node)>? EarliestReadyByNode { get; init; }
+
+    /// <summary>
+    /// How many nodes ran a Running pod whose Ready condition turned True before <paramref name="before"/>: a search
+    /// in <see cref="EarliestReadyByNode"/>, not a count over the pods. Null when it is not kept.
+    /// </summary>
+    public int? ReadyNodesBefore(DateTimeOffset before)
+    {
+        if (EarliestReadyByNode is not { } earliest)
+        {
+            return null;
+        }
+
+        // The position (time, "") would take: every entry before it is earlier (no node is named "").
+        var index = earliest.IndexOf((before, ""));
+        return index >= 0 ? index : ~index;
+    }
 
     /// <summary>The summary of <paramref name="pods"/> computed from scratch (the reference the incremental tally must equal).</summary>
     public static AgentPodSummary Scan(IEnumerable<V1Pod> pods)
@@ -86,6 +131,17 @@ public sealed class AgentPodTally
     private readonly Dictionary<string, int> _byImage = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _byNode = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, V1Pod> _problems = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, V1Pod> _terminated = new(StringComparer.Ordinal);
+
+    /// <summary>Per node, per pod key: since when a Running pod's Ready condition is True (the source of the earliest per node).</summary>
+    private ImmutableDictionary<string, int> _runningReadyByNode = ImmutableDictionary.Create<string, int>(StringComparer.Ordinal);
+    private ImmutableDictionary<string, ImmutableSortedDictionary<string, V1Pod>> _notRunningReadyByNode = ImmutableDictionary.Create<string, ImmutableSortedDictionary<string, V1Pod>>(StringComparer.Ordinal);
+    private ImmutableDictionary<string, ImmutableDictionary<string, DateTimeOffset>> _readySinceByNode = ImmutableDictionary.Create<string, ImmutableDictionary<string, DateTimeOffset>>(StringComparer.Ordinal);
+    private ImmutableSortedSet<(DateTimeOffset Since, string Node)> _earliestReadyByNode = ImmutableSortedSet.Create(EarliestOrder);
+
+    /// <summary>The order of <see cref="AgentPodSummary.EarliestReadyByNode"/>: by time, then node (ordinal).</summary>
+    internal static readonly IComparer<(DateTimeOffset Since, string Node)> EarliestOrder = Comparer<(DateTimeOffset Since, string Node)>.Create(
+        (a, b) => a.Since != b.Since ? a.Since.CompareTo(b.Since) : string.CompareOrdinal(a.Node, b.Node));
     private int _total;
     private int _ready;
     private int _running;
@@ -124,7 +180,13 @@ public sealed class AgentPodTally
                 new Dictionary<string, int>(_byPhase, StringComparer.Ordinal),
                 new Dictionary<string, int>(_byImage, StringComparer.Ordinal),
                 new Dictionary<string, int>(_byNode, StringComparer.Ordinal),
-                [.. _problems.Values]);
+                [.. _problems.Values])
+            {
+                RunningReadyByNode = _runningReadyByNode,
+                NotRunningReadyByNode = _notRunningReadyByNode,
+                TerminatedPods = [.. _terminated.Values],
+                EarliestReadyByNode = _earliestReadyByNode,
+            };
         }
     }
 
@@ -157,6 +219,55 @@ public sealed class AgentPodTally
         else if (AgentPodSummary.StateOf(pod) != AgentPodState.Healthy)
         {
             _problems[key] = pod;
+        }
+
+        if (delta < 0)
+        {
+            _terminated.Remove(key);
+        }
+        else if (AgentPodSummary.HasTermination(pod))
+        {
+            _terminated[key] = pod;
+        }
+
+        if (Checks.NodeChecks.NodeOf(pod) is { } podNode)
+        {
+            CountOnNode(pod, key, podNode, delta);
+        }
+    }
+
+    /// <summary>The per-node figures NodeChecks and CoverageChecks read, with the same tests they apply to each pod.</summary>
+    private void CountOnNode(V1Pod pod, string key, string node, int delta)
+    {
+        var running = pod.Status?.Phase == "Running";
+        if (running && KubeObjects.IsReady(pod))
+        {
+            var now = _runningReadyByNode.GetValueOrDefault(node) + delta;
+            _runningReadyByNode = now == 0 ? _runningReadyByNode.Remove(node) : _runningReadyByNode.SetItem(node, now);
+        }
+        else
+        {
+            var pods = _notRunningReadyByNode.GetValueOrDefault(node) ?? ImmutableSortedDictionary.Create<string, V1Pod>(StringComparer.Ordinal);
+            pods = delta < 0 ? pods.Remove(key) : pods.SetItem(key, pod);
+            _notRunningReadyByNode = pods.IsEmpty ? _notRunningReadyByNode.Remove(node) : _notRunningReadyByNode.SetItem(node, pods);
+        }
+
+        if (running && KubeObjects.Condition(pod, "Ready") is { Status: "True" } ready && KubeObjects.Time(ready.LastTransitionTime) is { } since)
+        {
+            var before = _readySinceByNode.GetValueOrDefault(node) ?? ImmutableDictionary.Create<string, DateTimeOffset>(StringComparer.Ordinal);
+            var pods = delta < 0 ? before.Remove(key) : before.SetItem(key, since);
+            _readySinceByNode = pods.IsEmpty ? _readySinceByNode.Remove(node) : _readySinceByNode.SetItem(node, pods);
+
+            // The node's earliest time (a node has one or two agent pods: the minimum is over those).
+            if (!before.IsEmpty)
+            {
+                _earliestReadyByNode = _earliestReadyByNode.Remove((before.Values.Min(), node));
+            }
+
+            if (!pods.IsEmpty)
+            {
+                _earliestReadyByNode = _earliestReadyByNode.Add((pods.Values.Min(), node));
+            }
         }
     }
 

@@ -55,10 +55,32 @@ internal sealed class DiagnosisContext
     public IReadOnlyList<V1Pod> ProblemAgentPods => _problemAgentPods ??= DaemonSet is null
         ? []
         : Snapshot.AgentPodSummary is { } summary
-            ? [.. summary.ProblemPods.Where(IsAgentPod), .. AgentPods.Where(p => p.Metadata?.OwnerReferences is not { Count: > 0 } && AgentPodSummary.StateOf(p) != AgentPodState.Healthy)]
+            ? [.. summary.ProblemPods.Where(IsAgentPod), .. OwnerlessAgentPods.Where(p => AgentPodSummary.StateOf(p) != AgentPodState.Healthy)]
             : [.. AgentPods.Where(p => AgentPodSummary.StateOf(p) != AgentPodState.Healthy)];
 
     private IReadOnlyList<V1Pod>? _problemAgentPods;
+
+    /// <summary>
+    /// The agent pods without owner references (matched by the DaemonSet's selector), in the order of
+    /// <see cref="AgentPods"/>: the snapshot's incremental summary holds only the pods the DaemonSet owns, so the checks
+    /// that read it add these.
+    /// </summary>
+    public IReadOnlyList<V1Pod> OwnerlessAgentPods => _ownerlessAgentPods ??= [.. AgentPods.Where(p => p.Metadata?.OwnerReferences is not { Count: > 0 })];
+
+    private IReadOnlyList<V1Pod>? _ownerlessAgentPods;
+
+    /// <summary>
+    /// The agent pods with a container that terminated (<see cref="AgentPodSummary.HasTermination"/>), in the order of
+    /// <see cref="AgentPods"/>: from the snapshot's incremental summary when it keeps them (plus the owner-less agent
+    /// pods), else from a scan. NodeChecks looks for OOM kills and kernel failures only there.
+    /// </summary>
+    public IReadOnlyList<V1Pod> TerminatedAgentPods => _terminatedAgentPods ??= DaemonSet is null
+        ? []
+        : Snapshot.AgentPodSummary is { TerminatedPods: { } terminated }
+            ? [.. terminated.Where(IsAgentPod), .. OwnerlessAgentPods.Where(AgentPodSummary.HasTermination)]
+            : [.. AgentPods.Where(AgentPodSummary.HasTermination)];
+
+    private IReadOnlyList<V1Pod>? _terminatedAgentPods;
 
     public EksAddon? Addon { get; }
 
@@ -141,7 +163,16 @@ internal sealed class DiagnosisContext
         var owners = pod.Metadata?.OwnerReferences;
         if (owners is { Count: > 0 })
         {
-            return owners.Any(o => o.Kind == "DaemonSet" && o.Name == Target.DaemonSetName);
+            // A loop, not Any with a closure: this runs for each of thousands of pods on every diagnosis.
+            foreach (var owner in owners)
+            {
+                if (owner.Kind == "DaemonSet" && owner.Name == Target.DaemonSetName)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         var selector = DaemonSet?.Spec?.Selector;

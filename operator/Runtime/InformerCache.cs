@@ -161,8 +161,24 @@ public sealed class InformerCache<T>
         lock (gate)
         {
             items.TryGetValue(key, out var old);
+            List<((string Index, string Value) List, IReadOnlyList<T> Replaced)>? carried = null;
             if (old is not null)
             {
+                // A list that held the old object under a value the new one keeps stays in key order with the new object
+                // at the old one's place: it is carried over as a copy, not rebuilt (re-sorted) on the next read, so a
+                // pod that changes costs a copy of its owner's list, not a sort of 5,000 keys.
+                foreach (var (name, indexFunc) in indexers)
+                {
+                    foreach (var value in indexFunc(old))
+                    {
+                        if (builtLists.TryGetValue((name, value), out var list) && indexFunc(obj).Contains(value, StringComparer.Ordinal)
+                            && Replaced(list, key, obj) is { } replaced)
+                        {
+                            (carried ??= []).Add(((name, value), replaced));
+                        }
+                    }
+                }
+
                 Unindex(key, old);
             }
 
@@ -183,8 +199,41 @@ public sealed class InformerCache<T>
                 }
             }
 
+            foreach (var (list, replaced) in carried ?? [])
+            {
+                builtLists[list] = replaced;
+            }
+
             return old;
         }
+    }
+
+    /// <summary>A copy of <paramref name="list"/> (ordered by key) with the object at <paramref name="key"/> replaced; null when it is not there.</summary>
+    private static T[]? Replaced(IReadOnlyList<T> list, string key, T obj)
+    {
+        int low = 0, high = list.Count - 1;
+        while (low <= high)
+        {
+            var middle = low + ((high - low) / 2);
+            var order = string.CompareOrdinal(KeyOf(list[middle]), key);
+            if (order == 0)
+            {
+                var copy = list.ToArray();
+                copy[middle] = obj;
+                return copy;
+            }
+
+            if (order < 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return null;
     }
 
     internal T? Remove(string key)

@@ -81,7 +81,11 @@ internal static class CoverageChecks
             return;
         }
 
-        var readyBefore = context.AgentPods
+        // Kept per node by the operator's cache when every agent pod is the DaemonSet's (the summary holds no
+        // owner-less pod); else counted from the pods.
+        var readyBefore = context.Snapshot.AgentPodSummary?.ReadyNodesBefore(updatedAt) is { } ownedBefore && context.OwnerlessAgentPods.Count == 0
+            ? ownedBefore
+            : context.AgentPods
             .Where(p => p.Status?.Phase == "Running" && KubeObjects.Condition(p, "Ready") is { Status: "True" } ready
                 && KubeObjects.Time(ready.LastTransitionTime) is { } since && since < updatedAt)
             .Select(NodeChecks.NodeOf)

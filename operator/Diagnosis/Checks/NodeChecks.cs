@@ -55,8 +55,11 @@ internal static class NodeChecks
 
         var oom = new List<string>();
         var kernel = new List<string>();
-        var nodes = (context.Snapshot.Nodes ?? []).Where(n => n.Metadata?.Name is not null).ToDictionary(n => n.Metadata.Name, StringComparer.Ordinal);
-        foreach (var pod in context.AgentPods)
+        Dictionary<string, V1Node>? byName = null;
+        Dictionary<string, V1Node> nodes() => byName ??= (context.Snapshot.Nodes ?? []).Where(n => n.Metadata?.Name is not null).ToDictionary(n => n.Metadata.Name, StringComparer.Ordinal);
+
+        // Only pods with a terminated container can show an OOM kill or a kernel failure (the loop below skips the others).
+        foreach (var pod in context.TerminatedAgentPods)
         {
             var name = pod.Metadata?.Name ?? "(unnamed)";
             foreach (var status in pod.Status?.ContainerStatuses ?? [])
@@ -69,7 +72,7 @@ internal static class NodeChecks
                     continue;
                 }
 
-                var node = NodeOf(pod) is { } nodeName && nodes.TryGetValue(nodeName, out var found) ? found : null;
+                var node = NodeOf(pod) is { } nodeName && nodes().TryGetValue(nodeName, out var found) ? found : null;
                 if (terminated.Reason == "OOMKilled")
                 {
                     var limit = context.DaemonSet.Spec?.Template?.Spec?.Containers?.FirstOrDefault(c => c.Name == status.Name)?.Resources?.Limits is { } limits
@@ -135,12 +138,8 @@ internal static class NodeChecks
             }
         }
 
-        var podsByNode = context.AgentPods
-            .Select(p => (Pod: p, Node: NodeOf(p)))
-            .Where(p => p.Node is not null)
-            .GroupBy(p => p.Node!, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(p => p.Pod).ToList(), StringComparer.Ordinal);
-        var withAgent = eligible.Count(n => podsByNode.GetValueOrDefault(n.Metadata.Name)?.Any(p => p.Status?.Phase == "Running" && KubeObjects.IsReady(p)) == true);
+        var podsOnNodes = AgentPodsByNode.Of(context);
+        var withAgent = eligible.Count(n => podsOnNodes.HasRunningReady(n.Metadata.Name));
         context.NodeCounts = new NodeCounts(eligible.Count, withAgent, notCoverable.Count);
 
         if (notCoverable.Count > 0)
@@ -168,8 +167,8 @@ internal static class NodeChecks
         foreach (var node in eligible)
         {
             var name = node.Metadata?.Name ?? "";
-            var pods = podsByNode.GetValueOrDefault(name) ?? [];
-            if (pods.Any(p => p.Status?.Phase is "Running" or "Succeeded" or "Failed" || p.Spec?.NodeName is not null))
+            var pods = podsOnNodes.On(name);
+            if (podsOnNodes.HasRunningReady(name) || pods.Any(p => p.Status?.Phase is "Running" or "Succeeded" or "Failed" || p.Spec?.NodeName is not null))
             {
                 // Running (ready or not): per-pod causes (crash loop, image pull, OOM, kernel) are reported by pod.
                 continue;
@@ -392,6 +391,78 @@ internal static class NodeChecks
 
     private static string Sample(List<string> items) =>
         items.Count > 3 ? string.Join("; ", items.Take(3)) + string.Create(CultureInfo.InvariantCulture, $"; and {items.Count - 3} more") : string.Join("; ", items);
+}
+
+/// <summary>
+/// The agent pods by node (<see cref="NodeChecks.NodeOf"/>), as NodeChecks reads them: whether a node has a Running,
+/// Ready agent pod, and the other pods of a node (in the order of <see cref="DiagnosisContext.AgentPods"/>; from the
+/// summary, without the Running, Ready ones: callers ask <see cref="HasRunningReady"/> first).
+/// From the snapshot's incremental summary when it keeps them (plus the owner-less agent pods), so a diagnosis does
+/// not group thousands of pods; else grouped from the pods, only when a node asks.
+/// </summary>
+internal sealed class AgentPodsByNode
+{
+    private readonly AgentPodSummary? _summary;
+    private readonly Dictionary<string, List<V1Pod>>? _extra;
+    private readonly Func<Dictionary<string, List<V1Pod>>>? _group;
+    private Dictionary<string, List<V1Pod>>? _grouped;
+
+    private AgentPodsByNode(AgentPodSummary? summary, Dictionary<string, List<V1Pod>>? extra, Func<Dictionary<string, List<V1Pod>>>? group)
+    {
+        _summary = summary;
+        _extra = extra;
+        _group = group;
+    }
+
+    public static AgentPodsByNode Of(DiagnosisContext context)
+    {
+        if (context.Snapshot.AgentPodSummary is { RunningReadyByNode: not null, NotRunningReadyByNode: not null } summary)
+        {
+            // The summary holds the pods the DaemonSet owns; owner-less agent pods (matched by the selector) are added.
+            var extra = Group(context.OwnerlessAgentPods);
+            return new AgentPodsByNode(summary, extra, null);
+        }
+
+        return new AgentPodsByNode(null, null, () => Group(context.AgentPods));
+    }
+
+    public bool HasRunningReady(string? node)
+    {
+        if (node is null)
+        {
+            return false;
+        }
+
+        if (_summary is null)
+        {
+            return Grouped().GetValueOrDefault(node)?.Any(RunningReady) == true;
+        }
+
+        return _summary.RunningReadyByNode!.ContainsKey(node) || _extra!.GetValueOrDefault(node)?.Any(RunningReady) == true;
+    }
+
+    public IReadOnlyList<V1Pod> On(string node)
+    {
+        if (_summary is null)
+        {
+            return Grouped().GetValueOrDefault(node) ?? [];
+        }
+
+        // Owned pods first (by key, as the owner index lists them), then the owner-less ones, as in AgentPods. Without
+        // the Running, Ready ones: NodeChecks asks HasRunningReady first, and such a pod (Running) ends its look.
+        IReadOnlyList<V1Pod> owned = _summary.NotRunningReadyByNode!.GetValueOrDefault(node)?.Values.ToList() ?? [];
+        return _extra!.GetValueOrDefault(node) is { } extra ? [.. owned, .. extra] : owned;
+    }
+
+    private static bool RunningReady(V1Pod pod) => pod.Status?.Phase == "Running" && KubeObjects.IsReady(pod);
+
+    private Dictionary<string, List<V1Pod>> Grouped() => _grouped ??= _group!();
+
+    private static Dictionary<string, List<V1Pod>> Group(IEnumerable<V1Pod> pods) =>
+        pods.Select(p => (Pod: p, Node: NodeChecks.NodeOf(p)))
+            .Where(p => p.Node is not null)
+            .GroupBy(p => p.Node!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(p => p.Pod).ToList(), StringComparer.Ordinal);
 }
 
 /// <summary>Label and annotation look-ups on the client's <see cref="IDictionary{TKey, TValue}"/> maps.</summary>

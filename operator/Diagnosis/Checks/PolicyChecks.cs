@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
@@ -366,7 +367,31 @@ internal static class PolicyChecks
         }
 
         var generation = daemonSet!.Metadata?.Generation?.ToString(CultureInfo.InvariantCulture);
+        // How many (pod, container) pairs differ, and the first three described: at thousands of mutated pods (a
+        // mutating webhook on every agent pod) the message names three, so only three are formatted.
+        var mutatedCount = 0;
         var mutated = new List<string>();
+
+        // The operator's cache shares one securityContext and one resources object among the pods that have equal ones
+        // (CacheTransforms.Pod): each distinct object is compared with the template once, not once per pod. Keyed by
+        // reference, so objects that are not shared (a bundle's) are compared as before, one by one.
+        var differs = new Dictionary<(object Actual, V1Container Expected), bool>(ReferenceKeys.Instance);
+        bool Differs(object? actual, object? expected, V1Container container)
+        {
+            if (actual is null)
+            {
+                return false;
+            }
+
+            if (!differs.TryGetValue((actual, container), out var result))
+            {
+                result = !IsEmpty(actual) && !SameJson(actual, expected);
+                differs[(actual, container)] = result;
+            }
+
+            return result;
+        }
+
         foreach (var pod in context.AgentPods)
         {
             // Only pods the DaemonSet controller made from the current template (its pod-template-generation label):
@@ -392,28 +417,44 @@ internal static class PolicyChecks
 
                 // Only what the pod shows is compared: mutations add or change fields, and a pod reduced by whoever
                 // collected it (an empty struct) says nothing.
-                if (!IsEmpty(actual.SecurityContext) && !SameJson(actual.SecurityContext, expected.SecurityContext))
+                if (Differs(actual.SecurityContext, expected.SecurityContext, expected))
                 {
                     fields.Add("securityContext");
                 }
 
-                if (!IsEmpty(actual.Resources) && !SameJson(actual.Resources, expected.Resources))
+                if (Differs(actual.Resources, expected.Resources, expected))
                 {
                     fields.Add("resources");
                 }
 
                 if (fields.Count > 0)
                 {
-                    mutated.Add($"{pod.Metadata?.Name}: container {expected.Name} {string.Join(", ", fields)}");
+                    mutatedCount++;
+                    if (mutated.Count < 3)
+                    {
+                        mutated.Add($"{pod.Metadata?.Name}: container {expected.Name} {string.Join(", ", fields)}");
+                    }
                 }
             }
         }
 
-        if (mutated.Count > 0)
+        if (mutatedCount > 0)
         {
             context.Add(ReasonCodes.AgentPodSpecMutated, FindingSource.Local,
-                string.Create(CultureInfo.InvariantCulture, $"{mutated.Count} agent pod{(mutated.Count == 1 ? "" : "s")} differ from the DaemonSet template: {string.Join("; ", mutated.Take(3))}{(mutated.Count > 3 ? $"; and {mutated.Count - 3} more" : "")}."));
+                string.Create(CultureInfo.InvariantCulture, $"{mutatedCount} agent pod{(mutatedCount == 1 ? "" : "s")} differ from the DaemonSet template: {string.Join("; ", mutated)}{(mutatedCount > 3 ? $"; and {mutatedCount - 3} more" : "")}."));
         }
+    }
+
+    /// <summary>Pairs of objects compared by reference (the memo of <see cref="Mutations"/>).</summary>
+    private sealed class ReferenceKeys : IEqualityComparer<(object Actual, V1Container Expected)>
+    {
+        public static readonly ReferenceKeys Instance = new();
+
+        public bool Equals((object Actual, V1Container Expected) x, (object Actual, V1Container Expected) y) =>
+            ReferenceEquals(x.Actual, y.Actual) && ReferenceEquals(x.Expected, y.Expected);
+
+        public int GetHashCode((object Actual, V1Container Expected) key) =>
+            HashCode.Combine(RuntimeHelpers.GetHashCode(key.Actual), RuntimeHelpers.GetHashCode(key.Expected));
     }
 
     private static bool IsEmpty(object? value) => value is null || Canonical(JsonDocument.Parse(KubernetesJson.Serialize(value)).RootElement) == "{}";
