@@ -39,6 +39,8 @@ public sealed record AgentPodSummary(
         RunningReadyByNode = ImmutableDictionary<string, int>.Empty,
         NotRunningReadyByNode = ImmutableDictionary<string, ImmutableSortedDictionary<string, V1Pod>>.Empty,
         TerminatedPods = [],
+        ReadyTransitions = ImmutableSortedSet<(DateTimeOffset, string)>.Empty.WithComparer(AgentPodTally.EarliestOrder),
+        SpecShapes = ImmutableDictionary<PodSpecShape, ImmutableSortedDictionary<string, V1Pod>>.Empty,
         EarliestReadyByNode = ImmutableSortedSet<(DateTimeOffset, string)>.Empty.WithComparer(AgentPodTally.EarliestOrder),
     };
 
@@ -64,6 +66,39 @@ public sealed record AgentPodSummary(
     /// <summary>Per node with a Running, Ready pod: the earliest time one turned Ready, ordered by (time, node).</summary>
     public ImmutableSortedSet<(DateTimeOffset Since, string Node)>? EarliestReadyByNode { get; init; }
 
+    /// <summary>Every pod's Ready condition transition (any status) as (time, pod key), ordered: CoverageChecks.Stale counts a range of it.</summary>
+    public ImmutableSortedSet<(DateTimeOffset Since, string Node)>? ReadyTransitions { get; init; }
+
+    /// <summary>
+    /// How many pods' Ready condition changed strictly after <paramref name="after"/> and strictly before
+    /// <paramref name="before"/>: two searches in <see cref="ReadyTransitions"/>. Null when it is not kept.
+    /// </summary>
+    public int? ReadyTransitionsBetween(DateTimeOffset after, DateTimeOffset before)
+    {
+        if (ReadyTransitions is not { } transitions)
+        {
+            return null;
+        }
+
+        var upTo = CountBefore(transitions, before);
+        var through = after == DateTimeOffset.MaxValue ? transitions.Count : CountBefore(transitions, after.AddTicks(1));
+        return Math.Max(0, upTo - through);
+    }
+
+    /// <summary>Entries strictly earlier than <paramref name="time"/> (the position (time, "") would take; no key is "").</summary>
+    private static int CountBefore(ImmutableSortedSet<(DateTimeOffset Since, string Node)> set, DateTimeOffset time)
+    {
+        var index = set.IndexOf((time, ""));
+        return index >= 0 ? index : ~index;
+    }
+
+    /// <summary>
+    /// The pods grouped by what AgentPodSpecMutated compares (their <c>pod-template-generation</c> label and each
+    /// container's name, image, securityContext and resources; the cache shares equal securityContext and resources
+    /// objects, so a DaemonSet's pods make one group), each group's pods by key. Null: not kept (scan the pods).
+    /// </summary>
+    public ImmutableDictionary<PodSpecShape, ImmutableSortedDictionary<string, V1Pod>>? SpecShapes { get; init; }
+
     /// <summary>
     /// How many nodes ran a Running pod whose Ready condition turned True before <paramref name="before"/>: a search
     /// in <see cref="EarliestReadyByNode"/>, not a count over the pods. Null when it is not kept.
@@ -76,8 +111,7 @@ public sealed record AgentPodSummary(
         }
 
         // The position (time, "") would take: every entry before it is earlier (no node is named "").
-        var index = earliest.IndexOf((before, ""));
-        return index >= 0 ? index : ~index;
+        return CountBefore(earliest, before);
     }
 
     /// <summary>The summary of <paramref name="pods"/> computed from scratch (the reference the incremental tally must equal).</summary>
@@ -138,6 +172,8 @@ public sealed class AgentPodTally
     private ImmutableDictionary<string, ImmutableSortedDictionary<string, V1Pod>> _notRunningReadyByNode = ImmutableDictionary.Create<string, ImmutableSortedDictionary<string, V1Pod>>(StringComparer.Ordinal);
     private ImmutableDictionary<string, ImmutableDictionary<string, DateTimeOffset>> _readySinceByNode = ImmutableDictionary.Create<string, ImmutableDictionary<string, DateTimeOffset>>(StringComparer.Ordinal);
     private ImmutableSortedSet<(DateTimeOffset Since, string Node)> _earliestReadyByNode = ImmutableSortedSet.Create(EarliestOrder);
+    private ImmutableSortedSet<(DateTimeOffset Since, string Node)> _readyTransitions = ImmutableSortedSet.Create(EarliestOrder);
+    private ImmutableDictionary<PodSpecShape, ImmutableSortedDictionary<string, V1Pod>> _specShapes = ImmutableDictionary<PodSpecShape, ImmutableSortedDictionary<string, V1Pod>>.Empty;
 
     /// <summary>The order of <see cref="AgentPodSummary.EarliestReadyByNode"/>: by time, then node (ordinal).</summary>
     internal static readonly IComparer<(DateTimeOffset Since, string Node)> EarliestOrder = Comparer<(DateTimeOffset Since, string Node)>.Create(
@@ -186,6 +222,8 @@ public sealed class AgentPodTally
                 NotRunningReadyByNode = _notRunningReadyByNode,
                 TerminatedPods = [.. _terminated.Values],
                 EarliestReadyByNode = _earliestReadyByNode,
+                ReadyTransitions = _readyTransitions,
+                SpecShapes = _specShapes,
             };
         }
     }
@@ -229,6 +267,16 @@ public sealed class AgentPodTally
         {
             _terminated[key] = pod;
         }
+
+        if (KubeObjects.Condition(pod, "Ready") is { } readyCondition && KubeObjects.Time(readyCondition.LastTransitionTime) is { } transition)
+        {
+            _readyTransitions = delta < 0 ? _readyTransitions.Remove((transition, key)) : _readyTransitions.Add((transition, key));
+        }
+
+        var shape = new PodSpecShape(pod);
+        var shaped = _specShapes.GetValueOrDefault(shape) ?? ImmutableSortedDictionary.Create<string, V1Pod>(StringComparer.Ordinal);
+        shaped = delta < 0 ? shaped.Remove(key) : shaped.SetItem(key, pod);
+        _specShapes = shaped.IsEmpty ? _specShapes.Remove(shape) : _specShapes.SetItem(shape, shaped);
 
         if (Checks.NodeChecks.NodeOf(pod) is { } podNode)
         {
@@ -283,4 +331,50 @@ public sealed class AgentPodTally
             counts[key] = now;
         }
     }
+}
+
+/// <summary>
+/// What AgentPodSpecMutated compares of a pod, as a key: the <c>pod-template-generation</c> label and, per container
+/// in order, its name and image (by value) and its securityContext and resources (by reference: the operator's cache
+/// shares equal ones, and objects that are not shared only make more groups, never a wrong one).
+/// </summary>
+public sealed class PodSpecShape : IEquatable<PodSpecShape>
+{
+    private readonly (string? Name, string? Image, object? SecurityContext, object? Resources)[] _containers;
+    private readonly int _hash;
+
+    public PodSpecShape(V1Pod pod)
+    {
+        TemplateGeneration = pod.Metadata?.Labels is { } labels && labels.TryGetValue("pod-template-generation", out var generation) ? generation : null;
+        _containers = [.. (pod.Spec?.Containers ?? []).Select(c => (c.Name, c.Image, (object?)c.SecurityContext, (object?)c.Resources))];
+        var hash = new HashCode();
+        hash.Add(TemplateGeneration, StringComparer.Ordinal);
+        foreach (var (name, image, security, resources) in _containers)
+        {
+            hash.Add(name, StringComparer.Ordinal);
+            hash.Add(image, StringComparer.Ordinal);
+            hash.Add(security is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(security));
+            hash.Add(resources is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(resources));
+        }
+
+        _hash = hash.ToHashCode();
+    }
+
+    /// <summary>The pod's <c>pod-template-generation</c> label (null: none).</summary>
+    public string? TemplateGeneration { get; }
+
+    public bool Equals(PodSpecShape? other) =>
+        other is not null
+        && _hash == other._hash
+        && string.Equals(TemplateGeneration, other.TemplateGeneration, StringComparison.Ordinal)
+        && _containers.Length == other._containers.Length
+        && _containers.Zip(other._containers).All(p =>
+            string.Equals(p.First.Name, p.Second.Name, StringComparison.Ordinal)
+            && string.Equals(p.First.Image, p.Second.Image, StringComparison.Ordinal)
+            && ReferenceEquals(p.First.SecurityContext, p.Second.SecurityContext)
+            && ReferenceEquals(p.First.Resources, p.Second.Resources));
+
+    public override bool Equals(object? obj) => Equals(obj as PodSpecShape);
+
+    public override int GetHashCode() => _hash;
 }

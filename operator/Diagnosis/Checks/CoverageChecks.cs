@@ -1,4 +1,5 @@
 using System.Globalization;
+using k8s.Models;
 
 namespace GuardDutyCoverage.Diagnosis.Checks;
 
@@ -83,7 +84,7 @@ internal static class CoverageChecks
 
         // Kept per node by the operator's cache when every agent pod is the DaemonSet's (the summary holds no
         // owner-less pod); else counted from the pods.
-        var readyBefore = context.Snapshot.AgentPodSummary?.ReadyNodesBefore(updatedAt) is { } ownedBefore && context.OwnerlessAgentPods.Count == 0
+        var readyBefore = context.DaemonSet is not null && context.Snapshot.AgentPodSummary?.ReadyNodesBefore(updatedAt) is { } ownedBefore && context.OwnerlessAgentPods.Count == 0
             ? ownedBefore
             : context.AgentPods
             .Where(p => p.Status?.Phase == "Running" && KubeObjects.Condition(p, "Ready") is { Status: "True" } ready
@@ -123,7 +124,11 @@ internal static class CoverageChecks
             changes.Add(string.Create(CultureInfo.InvariantCulture, $"{newNodes} node{(newNodes == 1 ? "" : "s")} joined"));
         }
 
-        var agentChanges = context.AgentPods.Count(p => KubeObjects.Condition(p, "Ready") is { } ready && Unnoticed(KubeObjects.Time(ready.LastTransitionTime)));
+        // Kept ordered by the operator's cache (a range count), plus the owner-less agent pods; else counted from the pods.
+        bool Changed(V1Pod p) => KubeObjects.Condition(p, "Ready") is { } ready && Unnoticed(KubeObjects.Time(ready.LastTransitionTime));
+        var agentChanges = context.DaemonSet is not null && context.Snapshot.AgentPodSummary?.ReadyTransitionsBetween(updated, noticeBy) is { } owned
+            ? owned + context.OwnerlessAgentPods.Count(Changed)
+            : context.AgentPods.Count(Changed);
         if (agentChanges > 0)
         {
             changes.Add(string.Create(CultureInfo.InvariantCulture, $"{agentChanges} agent pod{(agentChanges == 1 ? "" : "s")} changed readiness"));

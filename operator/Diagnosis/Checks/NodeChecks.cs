@@ -416,7 +416,8 @@ internal sealed class AgentPodsByNode
 
     public static AgentPodsByNode Of(DiagnosisContext context)
     {
-        if (context.Snapshot.AgentPodSummary is { RunningReadyByNode: not null, NotRunningReadyByNode: not null } summary)
+        // Without a DaemonSet no pod counts as the agent's (AgentPods is empty), whatever the summary holds.
+        if (context.DaemonSet is not null && context.Snapshot.AgentPodSummary is { RunningReadyByNode: not null, NotRunningReadyByNode: not null } summary)
         {
             // The summary holds the pods the DaemonSet owns; owner-less agent pods (matched by the selector) are added.
             var extra = Group(context.OwnerlessAgentPods);

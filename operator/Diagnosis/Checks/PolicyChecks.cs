@@ -392,24 +392,20 @@ internal static class PolicyChecks
             return result;
         }
 
-        foreach (var pod in context.AgentPods)
+        // The differing fields of each template container for one pod (empty lists: none differs).
+        List<List<string>> Compare(V1Pod pod)
         {
-            // Only pods the DaemonSet controller made from the current template (its pod-template-generation label):
-            // a pod of an older template, or of unknown origin, differs because of a roll-out, not a mutation.
-            if (generation is null || pod.Metadata?.Labels?.ValueOf("pod-template-generation") != generation)
-            {
-                continue;
-            }
-
+            var result = new List<List<string>>();
             foreach (var expected in template.Containers ?? [])
             {
+                var fields = new List<string>();
+                result.Add(fields);
                 var actual = pod.Spec?.Containers?.FirstOrDefault(c => c.Name == expected.Name);
                 if (actual is null)
                 {
                     continue;
                 }
 
-                var fields = new List<string>();
                 if (!string.Equals(actual.Image, expected.Image, StringComparison.Ordinal))
                 {
                     fields.Add($"image {actual.Image} (template {expected.Image})");
@@ -427,14 +423,71 @@ internal static class PolicyChecks
                     fields.Add("resources");
                 }
 
-                if (fields.Count > 0)
+            }
+
+            return result;
+        }
+
+        void Report(V1Pod pod, List<List<string>> differing, int pods)
+        {
+            var containers = template.Containers ?? [];
+            var perPod = differing.Count(f => f.Count > 0);
+            mutatedCount += perPod * pods;
+            if (mutated.Count < 3 && perPod > 0)
+            {
+                for (var i = 0; i < containers.Count && mutated.Count < 3; i++)
                 {
-                    mutatedCount++;
-                    if (mutated.Count < 3)
+                    if (differing[i].Count > 0)
                     {
-                        mutated.Add($"{pod.Metadata?.Name}: container {expected.Name} {string.Join(", ", fields)}");
+                        mutated.Add($"{pod.Metadata?.Name}: container {containers[i].Name} {string.Join(", ", differing[i])}");
                     }
                 }
+            }
+        }
+
+        // Only pods the DaemonSet controller made from the current template (its pod-template-generation label):
+        // a pod of an older template, or of unknown origin, differs because of a roll-out, not a mutation.
+        bool Current(V1Pod pod) => generation is not null && pod.Metadata?.Labels?.ValueOf("pod-template-generation") == generation;
+
+        if (context.Snapshot.AgentPodSummary is { SpecShapes: { } shapes })
+        {
+            // The operator's cache groups the DaemonSet's pods by what is compared here: one comparison per group, and
+            // the first pods (by key, the order of AgentPods) of the groups that differ are named. Then the owner-less
+            // agent pods, which come after them in AgentPods.
+            var named = new List<(string Key, V1Pod Pod, List<List<string>> Differing)>();
+            foreach (var (shape, pods) in shapes)
+            {
+                if (generation is null || shape.TemplateGeneration != generation)
+                {
+                    continue;
+                }
+
+                var differing = Compare(pods.Values.First());
+                var perPod = differing.Count(f => f.Count > 0);
+                if (perPod == 0)
+                {
+                    continue;
+                }
+
+                mutatedCount += perPod * pods.Count;
+                named.AddRange(pods.Take(3).Select(p => (p.Key, p.Value, differing)));
+            }
+
+            foreach (var (_, pod, differing) in named.OrderBy(n => n.Key, StringComparer.Ordinal))
+            {
+                Report(pod, differing, pods: 0);
+            }
+
+            foreach (var pod in context.OwnerlessAgentPods.Where(Current))
+            {
+                Report(pod, Compare(pod), pods: 1);
+            }
+        }
+        else
+        {
+            foreach (var pod in context.AgentPods.Where(Current))
+            {
+                Report(pod, Compare(pod), pods: 1);
             }
         }
 
