@@ -266,7 +266,7 @@ public sealed class CacheTrimTests
         }
         """, KubeJson.TypeInfo<V1Pod>())!;
 
-    private static async Task<(ClusterSnapshot? Snapshot, DiagnosisOptions Options)> LoadAsync(string input)
+    internal static async Task<(ClusterSnapshot? Snapshot, DiagnosisOptions Options)> LoadAsync(string input)
     {
         if (input == "healthy")
         {
@@ -286,7 +286,7 @@ public sealed class CacheTrimTests
     }
 
     /// <summary>A deep copy of the snapshot's Kubernetes objects, each through <paramref name="trim"/> for its kind (null: as sent).</summary>
-    private static ClusterSnapshot Copy(ClusterSnapshot snapshot, Func<string, Action<IKubernetesObject<V1ObjectMeta>>?>? trim)
+    internal static ClusterSnapshot Copy(ClusterSnapshot snapshot, Func<string, Action<IKubernetesObject<V1ObjectMeta>>?>? trim)
     {
         // One transform per kind for the whole snapshot, as one informer has one (its pool shares strings and parts
         // across the objects it caches: the diagnosis must not see the sharing).

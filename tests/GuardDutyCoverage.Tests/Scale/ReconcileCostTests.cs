@@ -305,6 +305,13 @@ public sealed class ReconcileCostTests
         }
 
         pod.Spec.NodeName = random.Next(6) is var n && n == 0 ? null : $"ip-10-0-1-{n}.ec2.internal";
+        if (pod.Status.Conditions?.FirstOrDefault(c => c.Type == "Ready") is { } ready)
+        {
+            ready.LastTransitionTime = new DateTime(2026, 11, 26, 16, 0, 0, DateTimeKind.Utc).AddMinutes(random.Next(30));
+        }
+
+        pod.Metadata.Labels ??= new Dictionary<string, string>();
+        pod.Metadata.Labels["pod-template-generation"] = random.Next(3).ToString(System.Globalization.CultureInfo.InvariantCulture);
         pod.Spec.Containers[0].Image = random.Next(3) == 0 ? TestSnapshot.Image.Replace("v1.17.1", "v1.16.0", StringComparison.Ordinal) : TestSnapshot.Image;
         return pod;
     }
@@ -320,6 +327,19 @@ public sealed class ReconcileCostTests
         Assert.Equal(expected.ByNode.OrderBy(p => p.Key), actual.ByNode.OrderBy(p => p.Key));
         Assert.Equal(expected.ProblemPods.Select(p => p.Metadata.Name), actual.ProblemPods.Select(p => p.Metadata.Name));
         Assert.Equal(expected.ProblemPods, actual.ProblemPods);
+
+        // The figures the per-pod checks read instead of the pods (issue 11's reconcile cost).
+        Assert.Equal(expected.TerminatedPods!, actual.TerminatedPods!);
+        Assert.Equal(expected.RunningReadyByNode!.OrderBy(p => p.Key), actual.RunningReadyByNode!.OrderBy(p => p.Key));
+        Assert.Equal(
+            expected.NotRunningReadyByNode!.OrderBy(p => p.Key).Select(p => (p.Key, string.Join(",", p.Value.Keys))),
+            actual.NotRunningReadyByNode!.OrderBy(p => p.Key).Select(p => (p.Key, string.Join(",", p.Value.Keys))));
+        Assert.Equal(expected.EarliestReadyByNode!, actual.EarliestReadyByNode!);
+        Assert.Equal(expected.ReadyTransitions!, actual.ReadyTransitions!);
+        Assert.Equal(
+            expected.SpecShapes!.Select(g => string.Join(",", g.Value.Keys)).Order(StringComparer.Ordinal),
+            actual.SpecShapes!.Select(g => string.Join(",", g.Value.Keys)).Order(StringComparer.Ordinal));
+        Assert.All(expected.SpecShapes!, g => Assert.Equal(g.Value.Keys, actual.SpecShapes![g.Key].Keys));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
