@@ -44,6 +44,11 @@ public sealed class CoverageReconciler(
     /// </summary>
     private readonly ConcurrentDictionary<string, (string? PatchedFrom, V1Alpha1GuardDutyCoverage Written)> _written = new(StringComparer.Ordinal);
 
+    /// <summary>The instance IDs of the last list of Nodes read (the cache hands out the same list until a Node changes).</summary>
+    private sealed record NodeInstanceMemo(IReadOnlyList<k8s.Models.V1Node> Nodes, IReadOnlyList<string> Instances);
+
+    private NodeInstanceMemo? _nodeInstances;
+
     /// <summary>Endpoint overrides every CR inherits (AWS_ENDPOINT_URL*), below the CR's own <c>spec.endpoints</c>.</summary>
     public AwsEndpointOverrides DefaultEndpoints { get; init; } = AwsEndpointOverrides.None;
 
@@ -104,7 +109,7 @@ public sealed class CoverageReconciler(
         var objects = await cluster.ReadAsync(target, cancellationToken).ConfigureAwait(false);
         if (objects.Nodes is not null && coverage.Spec.Checks.GuardDuty)
         {
-            var instances = NodeInstances.Of(objects.Nodes);
+            var instances = InstancesOf(objects.Nodes);
             if (!_instances.TryGetValue(name, out var known) || !known.SequenceEqual(instances, StringComparer.Ordinal))
             {
                 // A new set of nodes: the next GuardDuty pass reads their EC2 rows.
@@ -151,6 +156,22 @@ public sealed class CoverageReconciler(
         var result = await WriteAsync(coverage, status, periodic, cancellationToken).ConfigureAwait(false);
         metrics.Reconciled(time.GetElapsedTime(started), probeResults.Reused);
         return result;
+    }
+
+    /// <summary>
+    /// <see cref="NodeInstances.Of"/>, once per list of Nodes: sorting thousands of instance IDs on every reconcile
+    /// cost milliseconds at 5,000 nodes, for the same answer until a Node changes.
+    /// </summary>
+    private IReadOnlyList<string> InstancesOf(IReadOnlyList<k8s.Models.V1Node> nodes)
+    {
+        if (_nodeInstances is { } memo && ReferenceEquals(memo.Nodes, nodes))
+        {
+            return memo.Instances;
+        }
+
+        var instances = NodeInstances.Of(nodes);
+        _nodeInstances = new NodeInstanceMemo(nodes, instances);
+        return instances;
     }
 
     private async Task<ReconcileResult> WriteAsync(V1Alpha1GuardDutyCoverage coverage, GuardDutyCoverageStatus status, TimeSpan? retryAfter, CancellationToken cancellationToken)

@@ -167,8 +167,14 @@ internal static class NodeChecks
         foreach (var node in eligible)
         {
             var name = node.Metadata?.Name ?? "";
+            if (podsOnNodes.HasRunningReady(name))
+            {
+                // Running and Ready: the node has its agent.
+                continue;
+            }
+
             var pods = podsOnNodes.On(name);
-            if (podsOnNodes.HasRunningReady(name) || pods.Any(p => p.Status?.Phase is "Running" or "Succeeded" or "Failed" || p.Spec?.NodeName is not null))
+            if (pods.Any(p => p.Status?.Phase is "Running" or "Succeeded" or "Failed" || p.Spec?.NodeName is not null))
             {
                 // Running (ready or not): per-pod causes (crash loop, image pull, OOM, kernel) are reported by pod.
                 continue;

@@ -211,6 +211,27 @@ public sealed class LoadedReconciler : IAsyncDisposable
         var context = Time("DiagnosisContext", () => new DiagnosisContext(snapshot));
         foreach (var check in ConditionChecks.All)
         {
+            if (check is AgentReadyCheck)
+            {
+                // The agent check in its three parts (pods' exits, the DaemonSet's pods, the nodes).
+                Time("  check AgentReady: NodeChecks.ExplainPodFailures", () =>
+                {
+                    NodeChecks.ExplainPodFailures(context);
+                    return 0;
+                });
+                Time("  check AgentReady: AgentChecks.Run", () =>
+                {
+                    AgentChecks.Run(context);
+                    return 0;
+                });
+                Time("  check AgentReady: NodeChecks.Run", () =>
+                {
+                    NodeChecks.Run(context);
+                    return 0;
+                });
+                continue;
+            }
+
             Time("  check " + check.Condition.Type, () =>
             {
                 check.Run(context);
