@@ -182,7 +182,11 @@ public sealed class CoverageReconciler(
         switch (result.Outcome)
         {
             case StatusPatchOutcome.Conflict:
-                // Someone else wrote the CR in between: the informer will deliver the new version.
+                // Someone else wrote the CR in between (our own writes are read back from _written, so this is not
+                // us): retry after the rate limiter's delay, by when the informer has most likely delivered it. Their
+                // status-only write enqueues nothing by itself (see OperatorHost.Wire), so this retry is what carries
+                // our view. Logged because a retry that waits on a clock is otherwise invisible.
+                logger.LogDebug("GuardDutyCoverage {Name}: status write conflicted at resourceVersion {ResourceVersion}; retrying", name, coverage.Metadata.ResourceVersion);
                 return ReconcileResult.Requeue;
             case StatusPatchOutcome.NotFound:
                 Forget(name);

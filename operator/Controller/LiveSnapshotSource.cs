@@ -54,7 +54,7 @@ public sealed class LiveSnapshotSource(
 
         var target = DiagnosisTarget.FromSpec(spec, Environment.GetEnvironmentVariable("AWS_REGION"));
         var objects = await new DirectClusterReader(client).ReadAsync(target, cancellationToken).ConfigureAwait(false);
-        var probes = await new ProbeRunner(client, time, NullLogger.Instance).RunAsync("diagnose", target, objects, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        var probes = await new ProbeRunner(client, time, NullLogger.Instance).RunOnceAsync(target, objects, cancellationToken).ConfigureAwait(false);
         var version = await new ServerVersionSource(client, time).GetAsync(cancellationToken).ConfigureAwait(false);
 
         AwsSnapshot? aws = null;

@@ -28,12 +28,9 @@ public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger
     public const string FieldManager = "guardduty-coverage-probe";
     public const string ProbeAnnotation = "coverage.guardduty.io/dry-run-probe";
 
-    private sealed record Cached(string Fingerprint, DateTimeOffset At, ProbeResults Results);
-
     /// <summary>A result of a background refresh: <paramref name="Consumed"/> once a reconcile has read it; a failed one is read once, never reused.</summary>
     private sealed record Refreshed(string Fingerprint, DateTimeOffset At, ProbeResults Results, bool Failed, bool Consumed);
 
-    private readonly ConcurrentDictionary<string, Cached> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Refreshed> _refreshed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
 
@@ -42,7 +39,6 @@ public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger
 
     public void Forget(string key)
     {
-        _cache.TryRemove(key, out _);
         _refreshed.TryRemove(key, out _);
     }
 
@@ -117,28 +113,12 @@ public sealed class ProbeRunner(KubeApiClient client, TimeProvider time, ILogger
         return null;
     }
 
-    public async Task<ProbeResults> RunAsync(string key, DiagnosisTarget target, ClusterObjects objects, TimeSpan maxAge, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var fingerprint = objects.ProbeFingerprint + "|" + target.AdmissionDryRun;
-        if (_cache.TryGetValue(key, out var cached) && cached.Fingerprint == fingerprint && now - cached.At < maxAge)
-        {
-            return cached.Results;
-        }
-
-        var (results, failed) = await ProbeAsync(target, objects, now, cancellationToken).ConfigureAwait(false);
-        if (!failed)
-        {
-            _cache[key] = new Cached(fingerprint, now, results with { Reused = true });
-        }
-        else
-        {
-            // A probe that failed (API error) is retried on the next reconcile, not remembered for an interval.
-            _cache.TryRemove(key, out _);
-        }
-
-        return results;
-    }
+    /// <summary>
+    /// One pass of every probe, nothing remembered: the one-shot <c>diagnose</c> (which runs once and exits). The
+    /// reconciler goes through <see cref="TryGetOrStart"/>, the one cache of results.
+    /// </summary>
+    public async Task<ProbeResults> RunOnceAsync(DiagnosisTarget target, ClusterObjects objects, CancellationToken cancellationToken) =>
+        (await ProbeAsync(target, objects, time.GetUtcNow(), cancellationToken).ConfigureAwait(false)).Results;
 
     private async Task<(ProbeResults Results, bool Failed)> ProbeAsync(DiagnosisTarget target, ClusterObjects objects, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -72,6 +72,7 @@ public sealed class Manager : IAsyncDisposable
     private readonly ILogger logger;
     private readonly List<IInformer> informers = [];
     private readonly List<Runnable> runnables = [];
+    private readonly List<Func<string>> queueStates = [];
     private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IPEndPoint? metricsBind;
     private readonly IPEndPoint? probeBind;
@@ -163,6 +164,18 @@ public sealed class Manager : IAsyncDisposable
     /// <summary>Which informers are current; runs with the caches on every replica.</summary>
     public InformerMonitor InformerMonitor { get; }
 
+    /// <summary>Each controller's work queue in one line (<see cref="WorkQueue{TKey}.Describe"/>), for diagnostics.</summary>
+    public IReadOnlyList<string> QueueStates
+    {
+        get
+        {
+            lock (queueStates)
+            {
+                return [.. queueStates.Select(describe => describe())];
+            }
+        }
+    }
+
     public IReadOnlyList<IInformer> Informers
     {
         get
@@ -203,6 +216,11 @@ public sealed class Manager : IAsyncDisposable
     {
         EnsureNotStarted();
         var controller = new Controller<TKey>(name, reconcile, controllerOptions, Time, RuntimeMetrics, loggerFactory.CreateLogger("GuardDutyCoverage.Runtime.Controller"));
+        lock (queueStates)
+        {
+            queueStates.Add(controller.Queue.Describe);
+        }
+
         AddRunnable("controller " + name, controller.RunAsync, needsLeaderElection: true);
         return controller;
     }

@@ -110,6 +110,19 @@ public sealed class WorkQueue<TKey> : IDisposable
 
     public string Name { get; }
 
+    /// <summary>
+    /// One line for diagnostics: how many keys are queued, being processed, and waiting for a delay, and when the
+    /// earliest delay ends (on this queue's clock: with a fake clock a retry waits until the test moves time).
+    /// </summary>
+    public string Describe()
+    {
+        lock (gate)
+        {
+            var next = waitingByTime.TryPeek(out _, out var due) ? due.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : "-";
+            return $"{Name}: {queue.Count} queued, {processing.Count} processing, {waiting.Count} delayed (next due {next}, clock {time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture)})";
+        }
+    }
+
     /// <summary>Keys waiting to be handed out (not those being processed or delayed).</summary>
     public int Count
     {

@@ -252,15 +252,17 @@ public sealed class OperatorUnderTest : IAsyncDisposable
     }
 
     /// <summary>
-    /// What a timed-out wait needs to tell a stuck view from a slow one: each informer's state and the sandbox's last
-    /// requests (a watch still open shows status 0).
+    /// What a timed-out wait needs to tell a stuck view from a slow one: each informer's state, each work queue's (a
+    /// retry delayed on a fake clock the test does not move waits forever) and the sandbox's last requests (a watch
+    /// still open shows status 0).
     /// </summary>
     private string Diagnostics()
     {
         var informers = Manager?.Informers.Select(i =>
             $"  {i.Name}: synced {i.HasSynced}, current {i.IsCurrent}, not current since {i.NotCurrentSince?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, last error {i.LastError ?? "-"}") ?? [];
         var requests = Sandbox.Requests.TakeLast(40).Select(r => $"  {r.Method} {r.Path}?{r.Query} -> {r.StatusCode}");
-        return "Informers:\n" + string.Join('\n', informers) + "\nLast sandbox requests:\n" + string.Join('\n', requests);
+        var queues = Manager?.QueueStates.Select(q => "  " + q) ?? [];
+        return "Informers:\n" + string.Join('\n', informers) + "\nWork queues:\n" + string.Join('\n', queues) + "\nLast sandbox requests:\n" + string.Join('\n', requests);
     }
 
     public Task<GuardDutyCoverageStatus> WaitForReadyAsync(string status, string name = CoverageName) =>

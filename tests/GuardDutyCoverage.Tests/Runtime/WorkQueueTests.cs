@@ -242,4 +242,22 @@ public sealed class WorkQueueTests
         Assert.Equal(0, violations);
         Assert.InRange(processed, 10, 5000);
     }
+
+    [Fact]
+    public async Task DescribeTellsQueuedProcessingAndDelayedKeysWithTheClock()
+    {
+        using var queue = new WorkQueue<string>("q", time);
+        queue.Add("a");
+        queue.Add("b");
+        var taken = await queue.GetAsync();
+        queue.AddAfter("c", TimeSpan.FromSeconds(5));
+
+        Assert.Equal(
+            "q: 1 queued, 1 processing, 1 delayed (next due 2026-11-26T12:00:05.0000000+00:00, clock 2026-11-26T12:00:00.0000000+00:00)",
+            queue.Describe());
+
+        queue.Done(taken!.Key);
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal("q: 2 queued, 0 processing, 0 delayed (next due -, clock 2026-11-26T12:00:05.0000000+00:00)", queue.Describe());
+    }
 }
