@@ -72,7 +72,8 @@ fuzz: ## The long fuzz campaign (FUZZ_SCALE x the make-test budget, >= 100,000 i
 	  status=$$?; cat $(CURDIR)/fuzz-report.txt 2>/dev/null; exit $$status
 
 # Extra arguments for the harness: --quick, --scale-only, --no-scale, --scale-pods N, --scale-sizes 5000,50000,
-# --operator PATH (default: the AOT binary), --operator-env NAME=VALUE (e.g. DOTNET_gcConcurrent=1).
+# --operator PATH (default: the AOT binary), --operator-env NAME=VALUE (e.g. DOTNET_gcConcurrent=1); --reconcile-cost
+# [--reconcile-pods N] [--reconcile-nodes N] times the no-op reconcile in process, per stage (no binary needed).
 BENCH_ARGS ?=
 
 .PHONY: bench
