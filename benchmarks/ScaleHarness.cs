@@ -125,7 +125,10 @@ public sealed class ScaleHarness
             var rssLoaded = first.RssMiB();
             Say($"  loaded: pods arrived → all Ready {arriveToReady:F0} ms, RSS {rssLoaded:F1} MiB, reconciles {loadReconcile}");
 
-            // 3. A quiet period: nothing changes, nothing should be sent.
+            // 3. A quiet period: nothing changes, nothing should be sent. The first AWS poll after the pods arrived
+            //    must be in first: its answer is a change, and a fast operator is Ready before it lands.
+            await WaitAsync(() => !AnyStatusMentions(sandbox, "not polled yet"), "every CR's first AWS poll in its status", first, cancellationToken);
+            await SettleAsync(first, cancellationToken);
             sandbox.ClearRequests();
             var quietFrom = await first.ScrapeAsync(cancellationToken);
             await Task.Delay(TimeSpan.FromSeconds(10), cancellationToken);
