@@ -68,7 +68,22 @@ internal sealed partial class ApiHandler
         using var deadline = new CancellationTokenSource(timeout, Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, request.Aborted);
         var watchDeadline = Time.GetUtcNow() + timeout;
-        using var bookmarkTimer = bookmarks ? Time.CreateTimer(_ => EnqueueBookmark(subscription), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) : null;
+        // The next bookmark is scheduled when one falls due, in the timer's callback (on a fake clock: inside the
+        // Advance that made it due), not after it was written: a client that reads the bookmark and moves the clock
+        // at once would otherwise race the re-arming and lose the bookmark 2s before the timeout.
+        ITimer? bookmarkTimer = null;
+        bookmarkTimer = bookmarks
+            ? Time.CreateTimer(
+                _ =>
+                {
+                    EnqueueBookmark(subscription);
+                    ScheduleBookmark(bookmarkTimer, watchDeadline, Time.GetUtcNow());
+                },
+                null,
+                Timeout.InfiniteTimeSpan,
+                Timeout.InfiniteTimeSpan)
+            : null;
+        using var bookmarkTimerScope = bookmarkTimer;
         ScheduleBookmark(bookmarkTimer, watchDeadline, null);
         await http.Response.StartAsync(request.Aborted).ConfigureAwait(false);
         // Writes take only the client's token: cancelling a write in flight makes Kestrel abort the connection,
@@ -93,10 +108,6 @@ internal sealed partial class ApiHandler
                     }
 
                     await WriteLineAsync(body, message.Line!, request.Aborted).ConfigureAwait(false);
-                    if (message.Line!.StartsWith("{\"type\":\"BOOKMARK\"", StringComparison.Ordinal))
-                    {
-                        ScheduleBookmark(bookmarkTimer, watchDeadline, Time.GetUtcNow());
-                    }
                 }
 
                 await body.FlushAsync(request.Aborted).ConfigureAwait(false);
