@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using GuardDutyCoverage.Api;
 using GuardDutyCoverage.Aws.Model;
 using GuardDutyCoverage.Controller;
+using GuardDutyCoverage.Runtime;
 using GuardDutyCoverage.Util;
 using k8s;
 using k8s.Models;
@@ -370,7 +371,7 @@ public static class BundleLoader
     {
         try
         {
-            return KubernetesJson.Deserialize<T>(obj) ?? throw new FormatException($"{kind} document is null");
+            return obj.Deserialize(KubeJson.TypeInfo<T>()) ?? throw new FormatException($"{kind} document is null");
         }
         catch (JsonException e)
         {

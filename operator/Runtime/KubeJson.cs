@@ -21,9 +21,9 @@ namespace GuardDutyCoverage.Runtime;
 public static class KubeJson
 {
     /// <summary>
-    /// Read-only options resolving every <c>k8s.Models</c> type from KubernetesClient's source-generated context, plus
-    /// <see cref="JsonElement"/> (the runtime type of <c>managedFields[].fieldsV1</c>, which that context lacks: without
-    /// it, writing back any object read from the server fails).
+    /// Read-only options resolving the <c>k8s.Models</c> types the operator reads and writes
+    /// (<see cref="KubeModelJsonContext"/>), plus <see cref="JsonElement"/> (the runtime type of
+    /// <c>managedFields[].fieldsV1</c>: without it, writing back any object read from the server fails).
     /// </summary>
     public static JsonSerializerOptions Options { get; } = CreateOptions();
 
@@ -55,7 +55,7 @@ public static class KubeJson
         {
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            TypeInfoResolver = JsonTypeInfoResolver.Combine(SourceGenerationContext.Default, RuntimeJsonContext.Default),
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(KubeModelJsonContext.Default, RuntimeJsonContext.Default),
         };
         options.Converters.Add(new MicroTimeConverter());
         options.Converters.Add(new KubernetesJson.Iso8601TimeSpanConverter());
@@ -64,6 +64,42 @@ public static class KubeJson
         return options;
     }
 }
+
+/// <summary>
+/// The <c>k8s.Models</c> types the operator reads and writes, and (generated with them) the types they contain. Not
+/// KubernetesClient's own <c>SourceGenerationContext</c>: resolving through it roots the contract of every model of
+/// the Kubernetes API (about 850 types, with their converters and async machinery), which was a third of the NativeAOT
+/// image and of its start-up memory (issue 11). The options are KubernetesClient's; <see cref="KubeJson.Options"/> adds
+/// the converters. A type missing here fails loudly (<see cref="NotSupportedException"/> naming it), in every test
+/// that reaches it, never silently.
+/// </summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(k8s.Models.V1Pod))]
+[JsonSerializable(typeof(k8s.Models.V1Namespace))]
+[JsonSerializable(typeof(k8s.Models.V1Node))]
+[JsonSerializable(typeof(k8s.Models.V1Secret))]
+[JsonSerializable(typeof(k8s.Models.V1DaemonSet))]
+[JsonSerializable(typeof(k8s.Models.V1PriorityClass))]
+[JsonSerializable(typeof(k8s.Models.V1ClusterRole))]
+[JsonSerializable(typeof(k8s.Models.V1ClusterRoleBinding))]
+[JsonSerializable(typeof(k8s.Models.V1ValidatingWebhookConfiguration))]
+[JsonSerializable(typeof(k8s.Models.V1MutatingWebhookConfiguration))]
+[JsonSerializable(typeof(k8s.Models.V1SubjectAccessReview))]
+[JsonSerializable(typeof(k8s.Models.V1CustomResourceDefinition))]
+[JsonSerializable(typeof(k8s.Models.V1Lease))]
+[JsonSerializable(typeof(k8s.Models.Eventsv1Event))]
+[JsonSerializable(typeof(k8s.Models.Corev1Event))]
+[JsonSerializable(typeof(k8s.Models.V1ResourceQuota))]
+[JsonSerializable(typeof(k8s.Models.V1LimitRange))]
+[JsonSerializable(typeof(k8s.Models.V1NetworkPolicy))]
+[JsonSerializable(typeof(k8s.Models.VersionInfo))]
+[JsonSerializable(typeof(k8s.Models.V1APIResourceList))]
+[JsonSerializable(typeof(k8s.Models.V1ListMeta))]
+[JsonSerializable(typeof(k8s.Models.V1DeleteOptions))]
+[JsonSerializable(typeof(k8s.Models.V1Status))]
+[JsonSerializable(typeof(k8s.Models.V1ResourceRequirements))]
+[JsonSerializable(typeof(k8s.Models.V1SecurityContext))]
+public sealed partial class KubeModelJsonContext : JsonSerializerContext;
 
 /// <summary>Types the runtime serializes itself, beyond KubernetesClient's models.</summary>
 [JsonSerializable(typeof(JsonElement))]

@@ -510,7 +510,15 @@ internal static class PolicyChecks
             HashCode.Combine(RuntimeHelpers.GetHashCode(key.Actual), RuntimeHelpers.GetHashCode(key.Expected));
     }
 
-    private static bool IsEmpty(object? value) => value is null || Canonical(JsonDocument.Parse(KubernetesJson.Serialize(value)).RootElement) == "{}";
+    private static bool IsEmpty(object? value) => value is null || Canonical(JsonDocument.Parse(Serialize(value)).RootElement) == "{}";
+
+    /// <summary>A container's securityContext or resources as JSON (the two fields AgentPodSpecMutated compares).</summary>
+    private static string Serialize(object value) => value switch
+    {
+        V1SecurityContext securityContext => JsonSerializer.Serialize(securityContext, ContainerFieldsJson.Default.V1SecurityContext),
+        V1ResourceRequirements resources => JsonSerializer.Serialize(resources, ContainerFieldsJson.Default.V1ResourceRequirements),
+        _ => throw new ArgumentException($"cannot compare a {value.GetType().Name} as JSON", nameof(value)),
+    };
 
     /// <summary>Compares two API objects as JSON; null and an empty object are the same (the API server omits empty structs).</summary>
     private static bool SameJson(object? a, object? b)
@@ -522,7 +530,7 @@ internal static class PolicyChecks
                 return "{}";
             }
 
-            using var document = JsonDocument.Parse(KubernetesJson.Serialize(value));
+            using var document = JsonDocument.Parse(Serialize(value));
             return Canonical(document.RootElement);
         }
 
@@ -541,6 +549,18 @@ internal static class PolicyChecks
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "...";
 }
+
+/// <summary>
+/// The container fields AgentPodSpecMutated compares, with KubernetesClient's options: only these two, not its
+/// context of every API model (which the NativeAOT image would then carry whole).
+/// </summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase,
+    Converters = [typeof(KubernetesJson.Iso8601TimeSpanConverter), typeof(KubernetesJson.KubernetesDateTimeConverter), typeof(KubernetesJson.KubernetesDateTimeOffsetConverter)])]
+[System.Text.Json.Serialization.JsonSerializable(typeof(V1SecurityContext))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(V1ResourceRequirements))]
+internal sealed partial class ContainerFieldsJson : System.Text.Json.Serialization.JsonSerializerContext;
 
 /// <summary>Source-generated string serialization for canonical JSON keys (NativeAOT: no reflection).</summary>
 [System.Text.Json.Serialization.JsonSerializable(typeof(string))]
