@@ -27,6 +27,12 @@ public sealed record ScaleResult
 
     public double RssColdMiB { get; init; }
 
+    public double RssIdleTrimmedMiB { get; init; }
+
+    public double RssLoadedTrimmedMiB { get; init; }
+
+    public double RssColdTrimmedMiB { get; init; }
+
     public double PeakColdMiB { get; init; }
 
     public double PodsArriveToAllReadyMs { get; init; }
@@ -106,9 +112,13 @@ public sealed class ScaleHarness
             await SettleAsync(first, cancellationToken);
             var rssIdle = first.RssMiB();
             Say($"  idle: start → metrics {startToMetrics:F0} ms, → {_coverages} CRs Ready {startToReady:F0} ms, RSS {rssIdle:F1} MiB");
+            Say($"    {await first.MemoryAsync(cancellationToken)}");
+            var rssIdleTrimmed = await AfterTrimAsync(first, 0, cancellationToken);
+            Say($"    after the GC trim: RSS {rssIdleTrimmed:F1} MiB; {await first.MemoryAsync(cancellationToken)}");
 
             // 2. N pods arrive while running (as a DaemonSet's roll-out on a growing cluster would deliver them).
             var before = await first.ScrapeAsync(cancellationToken);
+            var trimsBeforeLoad = before.Sum("dotnet_gc_trims_total");
             sandbox.ClearRequests();
             var arrive = Stopwatch.StartNew();
             for (var i = small; i < pods; i++)
@@ -124,6 +134,9 @@ public sealed class ScaleHarness
             var loadReconcile = ReconcileSummary(before, loaded);
             var rssLoaded = first.RssMiB();
             Say($"  loaded: pods arrived → all Ready {arriveToReady:F0} ms, RSS {rssLoaded:F1} MiB, reconciles {loadReconcile}");
+            Say($"    {await first.MemoryAsync(cancellationToken)}");
+            var rssLoadedTrimmed = await AfterTrimAsync(first, trimsBeforeLoad, cancellationToken);
+            Say($"    after the GC trim: RSS {rssLoadedTrimmed:F1} MiB; {await first.MemoryAsync(cancellationToken)}");
 
             // 3. A quiet period: nothing changes, nothing should be sent. The first AWS poll after the pods arrived
             //    must be in first: its answer is a change, and a fast operator is Ready before it lands.
@@ -177,6 +190,9 @@ public sealed class ScaleHarness
             var rssCold = second.RssMiB();
             var peakCold = second.PeakMiB();
             Say($"  cold start: → metrics {coldToMetrics:F0} ms, → {_coverages} CRs reconciled {coldToReconciled:F0} ms, RSS {rssCold:F1} MiB (peak {peakCold:F1} MiB)");
+            Say($"    {await second.MemoryAsync(cancellationToken)}");
+            var rssColdTrimmed = await AfterTrimAsync(second, 0, cancellationToken);
+            Say($"    after the GC trim: RSS {rssColdTrimmed:F1} MiB; {await second.MemoryAsync(cancellationToken)}");
             await second.StopAsync();
 
             return new ScaleResult
@@ -188,6 +204,9 @@ public sealed class ScaleHarness
                 RssIdleMiB = rssIdle,
                 RssLoadedMiB = rssLoaded,
                 RssColdMiB = rssCold,
+                RssIdleTrimmedMiB = rssIdleTrimmed,
+                RssLoadedTrimmedMiB = rssLoadedTrimmed,
+                RssColdTrimmedMiB = rssColdTrimmed,
                 PeakColdMiB = peakCold,
                 PodsArriveToAllReadyMs = arriveToReady,
                 ColdStartToReconciledMs = coldToReconciled,
@@ -212,6 +231,28 @@ public sealed class ScaleHarness
         }
     }
 
+    /// <summary>
+    /// RSS once the operator has returned the GC's free memory: it trims when quiet (<c>--memory-trim-period</c>, 10 s),
+    /// so this waits for <c>dotnet_gc_trims_total</c> to pass <paramref name="trimsBefore"/>, at most 30 s (no trim
+    /// means the slack was too small to bother).
+    /// </summary>
+    private async Task<double> AfterTrimAsync(OperatorProcess op, double trimsBefore, CancellationToken cancellationToken)
+    {
+        var waited = Stopwatch.StartNew();
+        while ((await op.ScrapeAsync(cancellationToken)).Sum("dotnet_gc_trims_total") <= trimsBefore)
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                Say("    no GC trim in 30 s (the slack stayed under the operator's threshold)");
+                return op.RssMiB();
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        return op.RssMiB();
+    }
+
     /// <summary>Prints the issue's table for one or more runs (a column per pod count, so growth is visible).</summary>
     public static void PrintTable(IReadOnlyList<ScaleResult> results, TextWriter output)
     {
@@ -219,9 +260,9 @@ public sealed class ScaleHarness
         {
             ("start → serving metrics (small cluster)", r => Ms(r.StartToMetricsMs)),
             ($"start → all CRs Ready (small cluster)", r => Ms(r.StartToAllReadyMs)),
-            ("RSS idle (small cluster)", r => MiB(r.RssIdleMiB)),
-            ("RSS after the N pods arrive while running", r => MiB(r.RssLoadedMiB)),
-            ("RSS after a cold start into N pods (peak)", r => $"{MiB(r.RssColdMiB)} ({MiB(r.PeakColdMiB)})"),
+            ("RSS idle (small cluster): settled / after the GC trim", r => $"{MiB(r.RssIdleMiB)} / {MiB(r.RssIdleTrimmedMiB)}"),
+            ("RSS after the N pods arrive while running: settled / after the GC trim", r => $"{MiB(r.RssLoadedMiB)} / {MiB(r.RssLoadedTrimmedMiB)}"),
+            ("RSS after a cold start into N pods: settled / after the GC trim (peak)", r => $"{MiB(r.RssColdMiB)} / {MiB(r.RssColdTrimmedMiB)} ({MiB(r.PeakColdMiB)})"),
             ("N pods arrive → all CRs Ready", r => Ms(r.PodsArriveToAllReadyMs)),
             ("cold start → all CRs reconciled", r => Ms(r.ColdStartToReconciledMs)),
             ("reconcile while the pods arrive (count, p50/p99)", r => r.LoadReconcile),
@@ -247,13 +288,13 @@ public sealed class ScaleHarness
     /// </summary>
     public static void PrintLines(IReadOnlyList<ScaleResult> results, TextWriter output)
     {
-        output.WriteLine("| pods | CRs | RSS idle | RSS loaded | RSS cold (peak) | pods arrive → all Ready | cold start → all reconciled | reconcile without probe refresh | reconcile applying a probe refresh | API requests per reconcile | writes per no-op reconcile | binding deleted → all CRs show it |");
+        output.WriteLine("| pods | CRs | RSS idle (trimmed) | RSS loaded (trimmed) | RSS cold (trimmed, peak) | pods arrive → all Ready | cold start → all reconciled | reconcile without probe refresh | reconcile applying a probe refresh | API requests per reconcile | writes per no-op reconcile | binding deleted → all CRs show it |");
         output.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |");
         foreach (var r in results)
         {
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {r.Pods:N0} | {r.Coverages} | {MiB(r.RssIdleMiB)} | {MiB(r.RssLoadedMiB)} | {MiB(r.RssColdMiB)} ({MiB(r.PeakColdMiB)}) | {Ms(r.PodsArriveToAllReadyMs)} | {Ms(r.ColdStartToReconciledMs)} | {r.NoProbeReconcile} | {r.ProbeReconcile} | {r.RequestsPerReconcile} | {r.WritesPerNoOpReconcile} | {Ms(r.DetectionMs)} |"));
+                $"| {r.Pods:N0} | {r.Coverages} | {MiB(r.RssIdleMiB)} ({MiB(r.RssIdleTrimmedMiB)}) | {MiB(r.RssLoadedMiB)} ({MiB(r.RssLoadedTrimmedMiB)}) | {MiB(r.RssColdMiB)} ({MiB(r.RssColdTrimmedMiB)}, {MiB(r.PeakColdMiB)}) | {Ms(r.PodsArriveToAllReadyMs)} | {Ms(r.ColdStartToReconciledMs)} | {r.NoProbeReconcile} | {r.ProbeReconcile} | {r.RequestsPerReconcile} | {r.WritesPerNoOpReconcile} | {Ms(r.DetectionMs)} |"));
         }
     }
 
@@ -267,6 +308,7 @@ public sealed class ScaleHarness
     private async Task<TriggerResult> TriggerAsync(OperatorProcess op, SandboxServer sandbox, int rounds, Action<int> change, CancellationToken cancellationToken)
     {
         var from = await op.ScrapeAsync(cancellationToken);
+        var statusesBefore = Coverages(sandbox).ToDictionary(c => (string)c["metadata"]!["name"]!, c => c["status"]?.ToJsonString() ?? "", StringComparer.Ordinal);
         sandbox.ClearRequests();
         var last = Reconciles(null, from);
         for (var i = 0; i < rounds; i++)
@@ -285,6 +327,20 @@ public sealed class ScaleHarness
         var durations = ReconcileSummary(from, to);
         var perReconcile = reconciles == 0 ? 0 : requests.Count / reconciles;
         var writesPer = reconciles == 0 ? 0 : writes / reconciles;
+        if (writes > 0)
+        {
+            // Writes in a burst that should change nothing: show what changed in one status, so the cause is visible.
+            foreach (var coverage in Coverages(sandbox))
+            {
+                var name = (string)coverage["metadata"]!["name"]!;
+                var now = coverage["status"]?.ToJsonString() ?? "";
+                if (statusesBefore.TryGetValue(name, out var was) && was != now)
+                {
+                    Say($"    status of {name} changed: {StatusDiff(was, now)}");
+                    break;
+                }
+            }
+        }
         return new TriggerResult(
             durations,
             perReconcile,
@@ -375,6 +431,42 @@ public sealed class ScaleHarness
 
     private IEnumerable<JsonObject> Coverages(SandboxServer sandbox) =>
         sandbox.Cluster.List("coverage.guardduty.io/v1alpha1", "GuardDutyCoverage");
+
+    /// <summary>The top-level status fields (and condition types) whose JSON differs, with both values, shortened.</summary>
+    private static string StatusDiff(string before, string after)
+    {
+        static Dictionary<string, string> Fields(string json)
+        {
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (json.Length == 0 || JsonNode.Parse(json) is not JsonObject status)
+            {
+                return fields;
+            }
+
+            foreach (var (key, value) in status)
+            {
+                if (key == "conditions" && value is JsonArray conditions)
+                {
+                    foreach (var condition in conditions.OfType<JsonObject>())
+                    {
+                        fields["conditions[" + (string?)condition["type"] + "]"] = condition.ToJsonString();
+                    }
+                }
+                else
+                {
+                    fields[key] = value?.ToJsonString() ?? "null";
+                }
+            }
+
+            return fields;
+        }
+
+        static string Short(string? text) => text is null ? "(none)" : text.Length > 300 ? text[..300] + "..." : text;
+        var was = Fields(before);
+        var now = Fields(after);
+        return string.Join("; ", was.Keys.Union(now.Keys).Where(k => was.GetValueOrDefault(k) != now.GetValueOrDefault(k))
+            .Select(k => $"{k}: {Short(was.GetValueOrDefault(k))} → {Short(now.GetValueOrDefault(k))}"));
+    }
 
     private bool AllStatusesMention(SandboxServer sandbox, string text)
     {
@@ -685,6 +777,49 @@ public sealed class ScaleHarness
         public double RssMiB() => ProcStatus("VmRSS:");
 
         public double PeakMiB() => ProcStatus("VmHWM:");
+
+        /// <summary>
+        /// Where the resident set is: the GC's heap and committed memory (from the operator's own /metrics) and
+        /// /proc/PID/smaps summed by kind (the binary's mapped pages, anonymous memory with its largest mappings, the
+        /// rest), so a change in RSS can be told apart as heap, GC slack or image.
+        /// </summary>
+        public async Task<string> MemoryAsync(CancellationToken cancellationToken)
+        {
+            var metrics = await ScrapeAsync(cancellationToken);
+            double image = 0, anonymous = 0, other = 0;
+            var largest = new List<double>();
+            string? path = null;
+            var binary = _process.MainModule?.FileName;
+            foreach (var line in File.ReadLines($"/proc/{_process.Id}/smaps"))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length >= 5 && fields[0].Contains('-', StringComparison.Ordinal) && !fields[0].EndsWith(':'))
+                {
+                    path = fields.Length >= 6 ? fields[5] : "";
+                }
+                else if (fields.Length >= 2 && fields[0] == "Rss:")
+                {
+                    var mib = double.Parse(fields[1], CultureInfo.InvariantCulture) / 1024;
+                    if (path == binary)
+                    {
+                        image += mib;
+                    }
+                    else if (path is "" or "[heap]")
+                    {
+                        anonymous += mib;
+                        largest.Add(mib);
+                    }
+                    else
+                    {
+                        other += mib;
+                    }
+                }
+            }
+
+            var top = string.Join(", ", largest.OrderDescending().Take(4).Select(m => m.ToString("F1", CultureInfo.InvariantCulture)));
+            return $"GC heap {metrics.Sum("dotnet_gc_heap_size_bytes") / (1 << 20):F1} MiB, committed {metrics.Sum("dotnet_gc_committed_bytes") / (1 << 20):F1} MiB; " +
+                   $"resident: image {image:F1}, anonymous {anonymous:F1} (largest {top}), other {other:F1} MiB";
+        }
 
         public string Tail()
         {

@@ -24,6 +24,7 @@ public static class RunCommand
         var confirmation = new Option<int>("--confirm-seconds") { Description = "Seconds a new unhealthy state must hold before a Warning event and a notification.", DefaultValueFactory = _ => 30 };
         var eventBus = new Option<string?>("--notify-event-bus") { Description = "EventBridge bus (name or ARN) to put every coverage change on (needs events:PutEvents)." };
         var staleAfter = new Option<string>("--cluster-view-stale-after") { Description = "An informer not current for longer makes Ready Unknown (ClusterViewStale); 10s to 1h.", DefaultValueFactory = _ => "60s" };
+        var memoryTrim = new Option<string>("--memory-trim-period") { Description = "How often to look whether a burst (a large LIST, a roll-out) left free GC memory committed, and return it to the OS once quiet; 0 never, else 1s to 1h.", DefaultValueFactory = _ => "10s" };
         var remediation = new Option<bool>("--remediation") { Description = "Allow spec.remediation.mode Apply (needs the remediation RBAC)." };
         var allowedAwsEndpoints = new Option<string?>(AwsEndpointPolicy.Flag)
         {
@@ -40,7 +41,7 @@ public static class RunCommand
         logFormat.AcceptOnlyFromAmong("text", "json");
 
         var command = new Command("run", "Run the operator: reconcile GuardDutyCoverage resources until stopped.");
-        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, staleAfter, confirmation, eventBus, remediation, readAgentLogs, allowedAwsEndpoints, allowedNotificationUrls, logLevel, logFormat })
+        foreach (var option in new Option[] { kubeconfig, context, leaderElect, leaseNamespace, leaseId, metrics, probes, agentNamespaces, workers, staleAfter, memoryTrim, confirmation, eventBus, remediation, readAgentLogs, allowedAwsEndpoints, allowedNotificationUrls, logLevel, logFormat })
         {
             command.Options.Add(option);
         }
@@ -82,6 +83,18 @@ public static class RunCommand
                 throw new CliException($"--cluster-view-stale-after \"{staleAfterText}\" is not a duration between 10s and 1h (e.g. 60s, 2m)");
             }
 
+            var memoryTrimText = parse.GetValue(memoryTrim)!;
+            TimeSpan? memoryTrimValue = null;
+            if (memoryTrimText != "0")
+            {
+                if (!TryParseDuration(memoryTrimText, out var period) || period < TimeSpan.FromSeconds(1) || period > TimeSpan.FromHours(1))
+                {
+                    throw new CliException($"--memory-trim-period \"{memoryTrimText}\" is not 0 or a duration between 1s and 1h (e.g. 10s, 1m)");
+                }
+
+                memoryTrimValue = period;
+            }
+
             var limits = thresholds.Parse(parse);
             var settings = new RunSettings
             {
@@ -91,6 +104,7 @@ public static class RunCommand
                 LeaderElectionNamespace = parse.GetValue(leaseNamespace) ?? Environment.GetEnvironmentVariable("POD_NAMESPACE"),
                 MetricsBindAddress = parse.GetValue(metrics)!,
                 HealthProbeBindAddress = parse.GetValue(probes)!,
+                MemoryTrimPeriod = memoryTrimValue,
                 AwsEndpoints = Wrap(() => AwsEndpointOverrides.FromEnvironment()),
                 OperatorNamespace = Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } podNamespace ? podNamespace : null,
                 Operator = new OperatorOptions

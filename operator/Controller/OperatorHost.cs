@@ -26,6 +26,9 @@ public sealed record RunSettings
 
     public string HealthProbeBindAddress { get; init; } = ":8081";
 
+    /// <summary>How often free GC memory left by a burst is looked for and returned (<c>--memory-trim-period</c>); null: never.</summary>
+    public TimeSpan? MemoryTrimPeriod { get; init; }
+
     /// <summary>AWS endpoint overrides every CR inherits (AWS_ENDPOINT_URL*).</summary>
     public AwsEndpointOverrides AwsEndpoints { get; init; } = AwsEndpointOverrides.None;
 
@@ -75,6 +78,7 @@ public static class OperatorHost
                 HealthProbeBindAddress = settings.HealthProbeBindAddress,
                 FieldManager = Name,
                 InformerStaleAfter = settings.Operator.ClusterViewStaleAfter,
+                MemoryTrimPeriod = settings.MemoryTrimPeriod,
             },
             loggerFactory,
             settings.Time);

@@ -45,6 +45,12 @@ public sealed record ManagerOptions
     /// <see cref="Manager.InformerMonitor"/> reports it.
     /// </summary>
     public TimeSpan InformerStaleAfter { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How often <see cref="MemoryTrimmer"/> looks whether a burst left the GC's free memory committed; null: never
+    /// (the default for embedding, tests; the <c>run</c> command sets it).
+    /// </summary>
+    public TimeSpan? MemoryTrimPeriod { get; init; }
 }
 
 public enum ManagerExit
@@ -104,6 +110,7 @@ public sealed class Manager : IAsyncDisposable
         kubernetes = new Kubernetes(configuration);
         Metrics = new MetricsRegistry();
         RuntimeMetrics = new RuntimeMetrics(Metrics);
+        _ = new ProcessMetrics(Metrics);
         Client = new KubeApiClient(kubernetes, RuntimeMetrics);
         Health = new HealthChecks();
         Identity = this.options.Identity is { Length: > 0 } identity ? identity : Environment.MachineName + "_" + Guid.NewGuid().ToString("D");
@@ -265,9 +272,14 @@ public sealed class Manager : IAsyncDisposable
             }
 
             cacheTasks.Add(Watch("informer monitor", InformerMonitor.RunAsync(cachesStop.Token), failure));
+            if (options.MemoryTrimPeriod is { } trimPeriod)
+            {
+                var trimmer = new MemoryTrimmer(trimPeriod, Time, Metrics, loggerFactory.CreateLogger("GuardDutyCoverage.Runtime.MemoryTrimmer"));
+                cacheTasks.Add(Watch("memory trimmer", trimmer.RunAsync(cachesStop.Token), failure));
+            }
 
             started.TrySetResult();
-            logger.LogInformation("Manager started: {Informers} informers, identity {Identity}", cacheTasks.Count, Identity);
+            logger.LogInformation("Manager started: {Informers} informers, identity {Identity}", Informers.Count, Identity);
 
             var stopped = Task.Delay(Timeout.Infinite, cancellationToken);
             var synced = Task.WhenAll(Informers.Select(i => i.WaitForSyncAsync(cancellationToken)));

@@ -14,6 +14,7 @@ public sealed class MetricsRegistry
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
     private readonly ConcurrentDictionary<string, MetricFamily> families = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<Action> collectors = new();
 
     public Counter Counter(string name, string help, params string[] labelNames) =>
         Register(name, () => new Counter(name, help, labelNames), labelNames);
@@ -24,9 +25,20 @@ public sealed class MetricsRegistry
     public Histogram Histogram(string name, string help, IReadOnlyList<double> buckets, params string[] labelNames) =>
         Register(name, () => new Histogram(name, help, buckets, labelNames), labelNames);
 
+    /// <summary>
+    /// Runs <paramref name="collect"/> before every render, for values read from a source at scrape time (the
+    /// process's memory, the GC's counts) rather than updated as things happen: client_golang's collector.
+    /// </summary>
+    public void OnCollect(Action collect) => collectors.Enqueue(collect);
+
     /// <summary>Writes every family, sorted by name, in the Prometheus text format.</summary>
     public void WriteTo(TextWriter writer)
     {
+        foreach (var collect in collectors)
+        {
+            collect();
+        }
+
         foreach (var family in families.Values.OrderBy(f => f.Name, StringComparer.Ordinal))
         {
             family.WriteTo(writer);
@@ -279,6 +291,20 @@ public sealed class Counter : ScalarMetric
 
         Child(labelValues).Add(amount);
     }
+
+    /// <summary>
+    /// Sets the counter to a total kept elsewhere (the GC's collection count, the process's CPU time), read at
+    /// scrape time. A total below the current value is ignored: a counter never goes down.
+    /// </summary>
+    public void SetTotal(double total, params string[] labelValues)
+    {
+        if (double.IsNaN(total))
+        {
+            throw new ArgumentOutOfRangeException(nameof(total), "a counter's total is a number");
+        }
+
+        Child(labelValues).RaiseTo(total);
+    }
 }
 
 /// <summary>A value that goes up and down.</summary>
@@ -415,6 +441,20 @@ internal sealed class AtomicDouble
     public double Read() => BitConverter.Int64BitsToDouble(Interlocked.Read(ref bits));
 
     public void Set(double value) => Interlocked.Exchange(ref bits, BitConverter.DoubleToInt64Bits(value));
+
+    /// <summary>Sets the value to <paramref name="value"/> if that is greater (two scrapes at once keep the larger).</summary>
+    public void RaiseTo(double value)
+    {
+        while (true)
+        {
+            var current = Interlocked.Read(ref bits);
+            if (BitConverter.Int64BitsToDouble(current) >= value ||
+                Interlocked.CompareExchange(ref bits, BitConverter.DoubleToInt64Bits(value), current) == current)
+            {
+                return;
+            }
+        }
+    }
 
     public void Add(double amount)
     {

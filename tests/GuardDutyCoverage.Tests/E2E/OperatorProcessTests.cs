@@ -74,6 +74,7 @@ public sealed class OperatorProcessTests() : SandboxProcessTest("gdc-process-")
     [Theory]
     [InlineData("--max-concurrent-reconciles", "0", "outside 1..64")]
     [InlineData("--log-level", "loud", "loud")]
+    [InlineData("--memory-trim-period", "2", "is not 0 or a duration between 1s and 1h")]
     [InlineData("--leader-elect", null, "--leader-election-namespace")]
     public async Task BadFlagsAreOneLineAndExit2(string flag, string? value, string expected)
     {

@@ -1,0 +1,121 @@
+using GuardDutyCoverage.Runtime;
+using Microsoft.Extensions.Time.Testing;
+
+namespace GuardDutyCoverage.Tests.Runtime;
+
+public sealed class MemoryTrimmerTests
+{
+    private const long MiB = 1 << 20;
+
+    /// <summary>A GC whose figures the test sets; a trim decommits everything above the heap, as an aggressive collection does.</summary>
+    private sealed class FakeGc
+    {
+        public long Heap { get; set; } = 45 * MiB;
+
+        public long Committed { get; set; } = 45 * MiB;
+
+        public long Allocated { get; set; }
+
+        public int Trims { get; private set; }
+
+        public GcFigures Read() => new(Heap, Committed, Allocated);
+
+        public void Trim()
+        {
+            Trims++;
+            Committed = Heap + (2 * MiB);
+        }
+    }
+
+    [Fact]
+    public void TrimsOnceTheBurstIsOverAndOnlyWhileTheSlackIsLarge()
+    {
+        var gc = new FakeGc();
+        var registry = new MetricsRegistry();
+        var trimmer = new MemoryTrimmer(TimeSpan.FromSeconds(10), registry: registry, read: gc.Read, trim: gc.Trim);
+
+        // The first look has nothing to compare the allocation with: never a trim.
+        Assert.False(trimmer.Check());
+
+        // A burst: 300 MiB allocated, 89 MiB of slack. Still busy: no trim.
+        gc.Allocated += 300 * MiB;
+        gc.Committed = 134 * MiB;
+        Assert.False(trimmer.Check());
+
+        // Quiet now (1 MiB in a period): one trim, and the slack is gone.
+        gc.Allocated += 1 * MiB;
+        Assert.True(trimmer.Check());
+        Assert.Equal(1, gc.Trims);
+        Assert.Equal(47 * MiB, gc.Committed);
+
+        // Quiet and little slack: nothing to do, however often it looks.
+        for (var i = 0; i < 5; i++)
+        {
+            gc.Allocated += 1 * MiB;
+            Assert.False(trimmer.Check());
+        }
+
+        Assert.Equal(1, gc.Trims);
+        Assert.Equal(1, registry.Counter("dotnet_gc_trims_total", "Aggressive collections run to return the GC's free memory to the operating system after a burst.").Value());
+    }
+
+    [Fact]
+    public void SlackSmallAgainstTheHeapIsLeftAlone()
+    {
+        // 20 MiB of slack is above the 16 MiB floor but under a quarter of a 200 MiB heap: the GC's normal headroom.
+        var gc = new FakeGc { Heap = 200 * MiB, Committed = 220 * MiB };
+        var trimmer = new MemoryTrimmer(TimeSpan.FromSeconds(10), read: gc.Read, trim: gc.Trim);
+        Assert.False(trimmer.Check());
+        Assert.False(trimmer.Check());
+
+        gc.Committed = 260 * MiB;
+        Assert.True(trimmer.Check());
+        Assert.Equal(1, gc.Trims);
+    }
+
+    [Fact]
+    public void AllocationJustAboveTheQuietLimitDefersTheTrim()
+    {
+        var gc = new FakeGc { Committed = 100 * MiB };
+        var trimmer = new MemoryTrimmer(TimeSpan.FromSeconds(10), read: gc.Read, trim: gc.Trim) { QuietAllocationBytes = 8 * MiB };
+        Assert.False(trimmer.Check());
+
+        gc.Allocated += (8 * MiB) + 1;
+        Assert.False(trimmer.Check());
+        gc.Allocated += 8 * MiB;
+        Assert.True(trimmer.Check());
+    }
+
+    [Fact]
+    public async Task RunsEveryPeriodOnItsClockUntilCancelled()
+    {
+        var time = new FakeTimeProvider();
+        var gc = new FakeGc { Committed = 100 * MiB };
+        var trimmer = new MemoryTrimmer(TimeSpan.FromSeconds(10), time, read: gc.Read, trim: gc.Trim);
+        var looks = System.Threading.Channels.Channel.CreateUnbounded<bool>();
+        trimmer.Checked += trimmed => looks.Writer.TryWrite(trimmed);
+        using var stop = new CancellationTokenSource();
+        var run = trimmer.RunAsync(stop.Token);
+
+        // Nothing before the first period; the first look is a baseline, the trim comes with the second.
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(looks.Reader.TryRead(out _));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(await looks.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(await looks.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, gc.Trims);
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(run.IsCompletedSuccessfully);
+        Assert.False(looks.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public void APeriodMustBePositive()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MemoryTrimmer(TimeSpan.Zero));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MemoryTrimmer(TimeSpan.FromSeconds(-1)));
+    }
+}
