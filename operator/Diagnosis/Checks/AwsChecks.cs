@@ -214,10 +214,12 @@ internal static class AwsChecks
         var since = addon.ModifiedAt ?? addon.CreatedAt;
         if (status is "CREATING" or "UPDATING" or "DELETING" && since is { } started && context.Snapshot.Now - started > target.AddonStuckAfter)
         {
-            // Progress that never ends is a failure someone has to look at (Stalled), not Reconciling forever.
+            // Progress that never ends is a failure someone has to look at (Stalled), not Reconciling forever. The
+            // message names the times, not the age: an age in the status would change it every minute, and each
+            // change is a write.
             context.Add(ReasonCodes.AddonStuckInProgress, FindingSource.EksAddon,
                 string.Create(CultureInfo.InvariantCulture,
-                    $"EKS add-on {Catalog.AddonName} {addon.AddonVersion} has been {status} since {Rfc(started)} ({(context.Snapshot.Now - started).TotalMinutes:0} min, threshold {target.AddonStuckAfter.TotalMinutes:0} min)."));
+                    $"EKS add-on {Catalog.AddonName} {addon.AddonVersion} has been {status} since {Rfc(started)}, longer than the {target.AddonStuckAfter.TotalMinutes:0} min threshold."));
             status = "STUCK";
         }
 

@@ -144,9 +144,11 @@ internal static class CoverageChecks
             return;
         }
 
+        // The record's time, not its age: an age in the status would change it every few minutes, and each change is a
+        // status write for every GuardDutyCoverage that shows the finding.
         context.Add(ReasonCodes.GuardDutyCoverageStale, FindingSource.GuardDuty,
             string.Create(CultureInfo.InvariantCulture,
-                $"GuardDuty last updated the coverage record at {AwsChecks.Rfc(updated)} ({age.TotalHours:0.#} h ago, threshold {context.Target.CoverageStaleAfter.TotalHours:0.#} h); since then {string.Join(", ", changes)}."));
+                $"GuardDuty last updated the coverage record at {AwsChecks.Rfc(updated)}, longer ago than the {context.Target.CoverageStaleAfter.TotalHours:0.#} h threshold; since then {string.Join(", ", changes)}."));
     }
 
     internal static void DuplicateAgents(DiagnosisContext context)

@@ -20,9 +20,11 @@ public sealed class BundleTests
 
     private static async Task<Run> Diagnose(params string[] args) => await Diagnose(terminal: false, noColor: null, args);
 
-    private static async Task<Run> Diagnose(bool terminal, string? noColor, params string[] args)
+    private static Task<Run> Diagnose(bool terminal, string? noColor, params string[] args) => DiagnoseAt(Now, terminal, noColor, args);
+
+    private static async Task<Run> DiagnoseAt(DateTimeOffset now, bool terminal, string? noColor, params string[] args)
     {
-        var environment = new DiagnoseEnvironment(new FakeTimeProvider(Now), () => terminal, name => name == "NO_COLOR" ? noColor : null);
+        var environment = new DiagnoseEnvironment(new FakeTimeProvider(now), () => terminal, name => name == "NO_COLOR" ? noColor : null);
         var root = new RootCommand("test") { DiagnoseCommand.Create(environment: environment) };
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -34,6 +36,26 @@ public sealed class BundleTests
 
     private static List<(string Reason, string[] Sources)> Findings(JsonNode report) =>
         report["findings"]!.AsArray().Select(f => ((string)f!["reason"]!, f["sources"]!.AsArray().Select(s => (string)s!).ToArray())).ToList();
+
+    /// <summary>
+    /// A finding's message is a function of what was observed, not of how long ago: an age in it ("6 h ago") would
+    /// change every GuardDutyCoverage's status every few minutes, and each change is a status write (the scale
+    /// harness found two). Every bundle, diagnosed seven minutes apart, gives the same findings.
+    /// </summary>
+    [Fact]
+    public async Task FindingMessagesDoNotChangeWithTheClockAlone()
+    {
+        var bundles = Directory.GetDirectories(RepoPaths.TestData("bundles")).Order(StringComparer.Ordinal).ToList();
+        Assert.True(bundles.Count > 20, $"{bundles.Count} bundles");
+        foreach (var bundle in bundles)
+        {
+            string[] args = ["--bundle", bundle, "--cluster-name", "prod-eks-1", "-o", "json"];
+            var first = await DiagnoseAt(Now, terminal: false, noColor: null, args);
+            var later = await DiagnoseAt(Now.AddMinutes(7), terminal: false, noColor: null, args);
+            static string Messages(Run run) => string.Join("\n", run.Json["findings"]!.AsArray().Select(f => (string)f!["reason"]! + ": " + (string)f["message"]!));
+            Assert.Equal(Messages(first), Messages(later));
+        }
+    }
 
     [Fact]
     public async Task HealthyBundleExitsZero()
@@ -88,10 +110,10 @@ public sealed class BundleTests
         { "resource-quota-blocks-agent", "ResourceQuotaBlocksAgent", "Error", "ResourceQuota compute is full: pods used 2 of 2. FailedCreate (25x): Error creating: pods \"aws-guardduty-agent-x2v9k\" is forbidden: exceeded quota: compute", false },
         { "gitops-owns-agent-objects", "GitOpsOwnsAgentObjects", "Warning", "Namespace amazon-guardduty is managed by Argo CD without pruning disabled", false },
         { "network-policy-blocks-agent", "NetworkPolicyBlocksAgent", "Error", "(default-deny-egress) allow no egress for TCP 443 to the guardduty-data endpoint", false },
-        { "addon-stuck-in-progress", "AddonStuckInProgress", "Error", "has been UPDATING since 2026-11-26T15:00:00Z (120 min, threshold 20 min)", true },
+        { "addon-stuck-in-progress", "AddonStuckInProgress", "Error", "has been UPDATING since 2026-11-26T15:00:00Z, longer than the 20 min threshold.", true },
         { "guardduty-feature-misconfigured", "GuardDutyFeatureMisconfigured", "Error", "legacy EKS_RUNTIME_MONITORING and RUNTIME_MONITORING are both ENABLED with EKS_ADDON_MANAGEMENT DISABLED and ENABLED", true },
         { "coverage-healthy-but-nodes-uncovered", "CoverageHealthyButNodesUncovered", "Error", "GuardDuty reports HEALTHY but covers 2 of 3 compatible nodes", true },
-        { "guardduty-coverage-stale", "GuardDutyCoverageStale", "Warning", "at 2026-11-26T11:00:00Z (6 h ago, threshold 2 h); since then 1 node joined, 1 agent pod changed readiness", true },
+        { "guardduty-coverage-stale", "GuardDutyCoverageStale", "Warning", "at 2026-11-26T11:00:00Z, longer ago than the 2 h threshold; since then 1 node joined, 1 agent pod changed readiness", true },
         { "duplicate-agent-on-node", "DuplicateAgentOnNode", "Warning", "EC2 rows for 2 of the cluster's nodes: ip-10-0-1-23.ec2.internal (i-0a1b2c3d4e5f60123, EC2 agent 1.6.0, MANUAL), ip-10-0-2-45.ec2.internal", true },
         { "vpc-owned-by-another-account", "VpcOwnedByAnotherAccount", "Info", "vpc-0a1b2c3d4e5f60718 is owned by account 444455556666, not 111122223333", true },
     };
@@ -140,7 +162,7 @@ public sealed class BundleTests
         Assert.DoesNotContain(Findings(patient), f => f.Reason == ReasonCodes.AddonStuckInProgress);
         Assert.True((bool)patient["readiness"]!["reconciling"]!);
         var strict = (await Diagnose("--bundle", Bundle("addon-stuck-in-progress"), "--addon-stuck-after", "90m", "-o", "json")).Json;
-        Assert.Contains("threshold 90 min", (string)strict["findings"]!.AsArray().Single(f => (string)f!["reason"]! == ReasonCodes.AddonStuckInProgress)!["message"]!);
+        Assert.Contains("longer than the 90 min threshold", (string)strict["findings"]!.AsArray().Single(f => (string)f!["reason"]! == ReasonCodes.AddonStuckInProgress)!["message"]!);
     }
 
     [Fact]
@@ -150,7 +172,7 @@ public sealed class BundleTests
         var patient = (await Diagnose("--bundle", Bundle("guardduty-coverage-stale"), "--coverage-stale-after", "5h30m", "-o", "json")).Json;
         Assert.DoesNotContain(Findings(patient), f => f.Reason == ReasonCodes.GuardDutyCoverageStale);
         var strict = (await Diagnose("--bundle", Bundle("guardduty-coverage-stale"), "--coverage-stale-after", "1h", "-o", "json")).Json;
-        Assert.Contains("threshold 1 h", (string)strict["findings"]!.AsArray().Single(f => (string)f!["reason"]! == ReasonCodes.GuardDutyCoverageStale)!["message"]!);
+        Assert.Contains("longer ago than the 1 h threshold", (string)strict["findings"]!.AsArray().Single(f => (string)f!["reason"]! == ReasonCodes.GuardDutyCoverageStale)!["message"]!);
     }
 
     [Theory]

@@ -157,7 +157,7 @@ public sealed class CatalogV2AwsScenarioTests
 
         clock.Advance(TimeSpan.FromMinutes(20));
         var stuck = await WaitSettledAsync(it, clock, s => s.Findings?.Any(f => f.Reason == ReasonCodes.AddonStuckInProgress) == true, "AddonStuckInProgress past 45 minutes");
-        Assert.Contains("threshold 45 min", stuck.Findings!.Single(f => f.Reason == ReasonCodes.AddonStuckInProgress).Message, StringComparison.Ordinal);
+        Assert.Contains("longer than the 45 min threshold", stuck.Findings!.Single(f => f.Reason == ReasonCodes.AddonStuckInProgress).Message, StringComparison.Ordinal);
     }
 
     private static EksAddon Addon(string status, DateTimeOffset modifiedAt) => new()
