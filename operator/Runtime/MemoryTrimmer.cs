@@ -14,10 +14,13 @@ public readonly record struct GcFigures(long HeapSizeBytes, long CommittedBytes,
 /// collection in <see cref="GCCollectionMode.Aggressive"/> mode, made for a process that knows it has gone quiet.
 /// </summary>
 /// <remarks>
-/// Each <see cref="Period"/> the trimmer looks once: when little was allocated since the last look (the burst is over)
-/// and the committed memory exceeds the heap by more than <see cref="MinSlackBytes"/> and a quarter of the heap, it runs
-/// one aggressive, compacting, blocking collection. A full collection of a heap of tens of MiB takes tens of
-/// milliseconds; between trims, the slack can only regrow by allocation, so trims stay rare.
+/// Each <see cref="Period"/> the trimmer looks once: when the process allocated less than its own heap (and at least
+/// <see cref="QuietAllocationBytes"/> counts as little) since the last look, the burst is over; when, besides, the
+/// committed memory exceeds the heap by more than <see cref="MinSlackBytes"/> and a quarter of the heap, and the last trim
+/// is at least <see cref="MinInterval"/> ago, it runs one aggressive, compacting, blocking collection. Measured at 5,000
+/// agent pods, a settled operator still allocates about 2 MiB/s (watch bookmarks, metrics scrapes), so "quiet" is
+/// relative to the heap, not zero. A full collection of a heap of tens of MiB takes tens of milliseconds, at most once
+/// per <see cref="MinInterval"/>.
 /// </remarks>
 public sealed class MemoryTrimmer
 {
@@ -27,6 +30,7 @@ public sealed class MemoryTrimmer
     private readonly Counter? trims;
     private readonly ILogger logger;
     private long? lastAllocated;
+    private DateTimeOffset? lastTrim;
 
     /// <param name="period">How often to look (the CLI's <c>--memory-trim-period</c>).</param>
     /// <param name="registry">Where <c>dotnet_gc_trims_total</c> is registered; null: no metric.</param>
@@ -52,8 +56,11 @@ public sealed class MemoryTrimmer
     /// <summary>Committed memory above the heap below which nothing is trimmed.</summary>
     public long MinSlackBytes { get; init; } = 16L << 20;
 
-    /// <summary>Allocation per period above which the process is still busy and nothing is trimmed.</summary>
+    /// <summary>Allocation per period that always counts as quiet; above it, quiet means less than the heap's size.</summary>
     public long QuietAllocationBytes { get; init; } = 16L << 20;
+
+    /// <summary>The least time between two trims.</summary>
+    public TimeSpan MinInterval { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Looks once; returns whether it trimmed.</summary>
     public bool Check()
@@ -62,14 +69,22 @@ public sealed class MemoryTrimmer
         var allocated = lastAllocated is { } last ? before.AllocatedBytes - last : long.MaxValue;
         lastAllocated = before.AllocatedBytes;
         var slack = before.CommittedBytes - before.HeapSizeBytes;
-        if (allocated > QuietAllocationBytes || slack < MinSlackBytes || slack < before.HeapSizeBytes / 4)
+        var now = time.GetUtcNow();
+        if (allocated > Math.Max(QuietAllocationBytes, before.HeapSizeBytes) || slack < MinSlackBytes || slack < before.HeapSizeBytes / 4 ||
+            now - lastTrim < MinInterval)
         {
+            logger.LogDebug(
+                "no memory trim: {Allocated:F1} MiB allocated since the last look, heap {Heap:F1} MiB, committed {Committed:F1} MiB",
+                allocated == long.MaxValue ? double.NaN : allocated / 1048576.0,
+                before.HeapSizeBytes / 1048576.0,
+                before.CommittedBytes / 1048576.0);
             return false;
         }
 
         trim();
         var after = read();
         lastAllocated = after.AllocatedBytes;
+        lastTrim = now;
         trims?.Inc();
         logger.LogDebug(
             "returned free GC memory to the OS: committed {Before:F1} → {After:F1} MiB, heap {Heap:F1} MiB",
@@ -98,7 +113,10 @@ public sealed class MemoryTrimmer
 
             // The next look is scheduled before this one: a clock moved right after it (a test's) still finds it armed.
             next = Task.Delay(Period, time, cancellationToken);
-            Checked?.Invoke(Check());
+
+            // Not Checked?.Invoke(Check()): with no subscriber that would skip the look itself.
+            var trimmed = Check();
+            Checked?.Invoke(trimmed);
         }
     }
 
