@@ -233,7 +233,7 @@ public sealed class ScaleHarness
 
     /// <summary>
     /// RSS once the operator has returned the GC's free memory: it trims when quiet (<c>--memory-trim-period</c>, 10 s),
-    /// so this waits for <c>dotnet_gc_trims_total</c> to pass <paramref name="trimsBefore"/>, at most 30 s, looking every 2 s (no trim
+    /// so this waits for <c>dotnet_gc_trims_total</c> to pass <paramref name="trimsBefore"/>, at most 75 s (it trims at most once a minute), looking every 2 s (no trim
     /// means the slack was too small to bother).
     /// </summary>
     private async Task<double> AfterTrimAsync(OperatorProcess op, double trimsBefore, CancellationToken cancellationToken)
@@ -241,9 +241,10 @@ public sealed class ScaleHarness
         var waited = Stopwatch.StartNew();
         while ((await op.ScrapeAsync(cancellationToken)).Sum("dotnet_gc_trims_total") <= trimsBefore)
         {
-            if (waited.Elapsed > TimeSpan.FromSeconds(30))
+            // 75 s: the operator trims at most once a minute, looking every 10 s.
+            if (waited.Elapsed > TimeSpan.FromSeconds(75))
             {
-                Say("    no GC trim in 30 s (the slack stayed under the operator's threshold)");
+                Say("    no GC trim in 75 s (the slack stayed under the operator's threshold)");
                 return op.RssMiB();
             }
 
