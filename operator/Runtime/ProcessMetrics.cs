@@ -50,12 +50,13 @@ public sealed class ProcessMetrics
     /// <summary>Reads every figure now. Figures /proc does not have (another OS, a file missing) are left as they were.</summary>
     public void Collect()
     {
-        if (ReadStatusKiB("VmRSS:") is { } rss)
+        var status = ReadFile("self/status");
+        if (StatusKiB(status, "VmRSS:") is { } rss)
         {
             residentMemory.Set(rss * 1024);
         }
 
-        if (ReadStatusKiB("VmSize:") is { } size)
+        if (StatusKiB(status, "VmSize:") is { } size)
         {
             virtualMemory.Set(size * 1024);
         }
@@ -102,20 +103,26 @@ public sealed class ProcessMetrics
         }
     }
 
-    /// <summary>A "Name:   1234 kB" line of /proc/self/status.</summary>
-    private double? ReadStatusKiB(string field)
+    /// <summary>The rest of the first line of <paramref name="text"/> that starts with <paramref name="prefix"/>; null: none.</summary>
+    private static string? After(string? text, string prefix)
     {
-        foreach (var line in (ReadFile("self/status") ?? "").Split('\n'))
+        foreach (var line in (text ?? "").Split('\n'))
         {
-            if (line.StartsWith(field, StringComparison.Ordinal))
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
             {
-                var value = line[field.Length..].Trim().Split(' ')[0];
-                return double.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var kib) ? kib : null;
+                return line[prefix.Length..];
             }
         }
 
         return null;
     }
+
+    /// <summary>A "Name:   1234 kB" line of /proc/self/status (read once per collection, for every field).</summary>
+    private static double? StatusKiB(string? status, string field) =>
+        After(status, field)?.Trim().Split(' ')[0] is { } value &&
+        double.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var kib)
+            ? kib
+            : null;
 
     /// <summary>
     /// utime, stime and starttime of /proc/self/stat (fields 14, 15 and 22). The command name (field 2) is in
@@ -141,19 +148,11 @@ public sealed class ProcessMetrics
     }
 
     /// <summary>The "btime" line of /proc/stat: the boot time in seconds since the epoch.</summary>
-    private double? ReadBootTime()
-    {
-        foreach (var line in (ReadFile("stat") ?? "").Split('\n'))
-        {
-            if (line.StartsWith("btime ", StringComparison.Ordinal) &&
-                double.TryParse(line["btime ".Length..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
-            {
-                return seconds;
-            }
-        }
-
-        return null;
-    }
+    private double? ReadBootTime() =>
+        After(ReadFile("stat"), "btime ")?.Trim() is { } text &&
+        double.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? seconds
+            : null;
 
     private int? CountOpenFds()
     {
@@ -168,17 +167,9 @@ public sealed class ProcessMetrics
     }
 
     /// <summary>The soft limit of "Max open files" in /proc/self/limits.</summary>
-    private double? ReadMaxFds()
-    {
-        foreach (var line in (ReadFile("self/limits") ?? "").Split('\n'))
-        {
-            if (line.StartsWith("Max open files", StringComparison.Ordinal))
-            {
-                var soft = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-                return double.TryParse(soft, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
-            }
-        }
-
-        return null;
-    }
+    private double? ReadMaxFds() =>
+        After(ReadFile("self/limits"), "Max open files")?.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } soft &&
+        double.TryParse(soft, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : null;
 }
