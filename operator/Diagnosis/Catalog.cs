@@ -806,9 +806,17 @@ public static class Catalog
 
     public static bool Contains(string reason) => ByReason.ContainsKey(reason);
 
-    // Issue strings come from outside: the non-backtracking engine matches in linear time whatever the input.
-    private const RegexOptions Matching = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking;
-    private static readonly TimeSpan RegexBudget = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How every diagnosis regex matches text from outside (issue strings, webhook and event messages, agent logs):
+    /// the backtracking interpreter with a time budget. Not the non-backtracking engine: each of its regexes keeps
+    /// about 1 MiB of BDD caches alive for the life of the process (11 of these patterns held 10.6 MiB; all of them
+    /// were 17 of the operator's 25 MiB idle heap, issue 11). None of the patterns nests quantifiers, so a match is
+    /// at worst quadratic in text capped at <see cref="IssueParser.MaxMatchedLength"/>, and the budget turns
+    /// anything slower into "no match" (<see cref="SafeIsMatch"/>).
+    /// </summary>
+    internal const RegexOptions Matching = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline;
+
+    internal static readonly TimeSpan RegexBudget = TimeSpan.FromSeconds(1);
 
     private static Regex Rx(string pattern) => new(pattern, Matching, RegexBudget);
 
@@ -883,15 +891,19 @@ public static class Catalog
     internal static bool IsAdmissionDenial(string message) => SafeIsMatch(AdmissionDenial, message);
 
     /// <summary>A regex with a time budget: a pathological input counts as no match instead of hanging or throwing.</summary>
-    internal static bool SafeIsMatch(Regex regex, string text)
+    internal static bool SafeIsMatch(Regex regex, string text) => SafeMatch(regex, text) is not null;
+
+    /// <summary>The first match, or null when there is none or the time budget ran out.</summary>
+    internal static Match? SafeMatch(Regex regex, string text)
     {
         try
         {
-            return regex.IsMatch(text);
+            var match = regex.Match(text);
+            return match.Success ? match : null;
         }
         catch (RegexMatchTimeoutException)
         {
-            return false;
+            return null;
         }
     }
 }

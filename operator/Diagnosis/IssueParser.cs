@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace GuardDutyCoverage.Diagnosis;
 
@@ -82,18 +81,8 @@ public static class IssueParser
         return code.Length > 0 && code.All(char.IsAsciiLetterOrDigit) ? ReasonCodes.AddonIssueOther : ReasonCodes.UnrecognizedIssue;
     }
 
-    private static (string Code, string Message)? MatchAddonIssue(string text)
-    {
-        try
-        {
-            var match = Catalog.AddonIssuePattern.Match(text);
-            return match.Success ? (match.Groups[1].Value, match.Groups[2].Value.Trim()) : null;
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            return null;
-        }
-    }
+    private static (string Code, string Message)? MatchAddonIssue(string text) =>
+        Catalog.SafeMatch(Catalog.AddonIssuePattern, text) is { } match ? (match.Groups[1].Value, match.Groups[2].Value.Trim()) : null;
 
     /// <summary>Back-ticks are documentation formatting; CR/LF become spaces; only the first <see cref="MaxMatchedLength"/> characters are matched.</summary>
     private static string Clean(string text)

@@ -12,11 +12,13 @@ internal static class AdmissionChecks
 {
     private static readonly Regex WebhookName = new(
         """admission webhook \\?"([^"\\]+)\\?"|failed calling webhook \\?"([^"\\]+)\\?"|ValidatingAdmissionPolicy '([^']+)'""",
-        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.NonBacktracking);
+        Catalog.Matching,
+        Catalog.RegexBudget);
 
     private static readonly Regex RequiredLabel = new(
         @"(?:must\s+have|missing|requires?|required)\s+(?:an?\s+|the\s+)?(?:required\s+)?(?:label\s+)?[`'""]?([A-Za-z0-9][-A-Za-z0-9_./]*)[`'""]?\s+label|label[-\s]+([A-Za-z0-9][-A-Za-z0-9_./]*)\]|labels?\s*(?:\{|\[|:)\s*[`'""]?([A-Za-z0-9][-A-Za-z0-9_./]*)",
-        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.NonBacktracking);
+        Catalog.Matching,
+        Catalog.RegexBudget);
 
     /// <summary>The add-on's objects an admission webhook can stand in the way of.</summary>
     private sealed record Subject(string Group, string Resource, bool Namespaced, string Kind, IDictionary<string, string> Labels);
@@ -100,19 +102,14 @@ internal static class AdmissionChecks
 
     internal static string? ExtractWebhook(string message)
     {
-        var match = WebhookName.Match(message);
-        if (!match.Success)
-        {
-            return null;
-        }
-
-        return new[] { match.Groups[1], match.Groups[2], match.Groups[3] }.First(g => g.Success).Value;
+        var match = Catalog.SafeMatch(WebhookName, message);
+        return match is null ? null : new[] { match.Groups[1], match.Groups[2], match.Groups[3] }.First(g => g.Success).Value;
     }
 
     internal static string? ExtractLabel(string message)
     {
-        var match = RequiredLabel.Match(message.Replace("`", "", StringComparison.Ordinal));
-        return match.Success ? new[] { match.Groups[1], match.Groups[2], match.Groups[3] }.First(g => g.Success).Value : null;
+        var match = Catalog.SafeMatch(RequiredLabel, message.Replace("`", "", StringComparison.Ordinal));
+        return match is not null ? new[] { match.Groups[1], match.Groups[2], match.Groups[3] }.First(g => g.Success).Value : null;
     }
 
     private static List<(string Name, string Description)> Intercepting(DiagnosisContext context, HashSet<string> confirmed)

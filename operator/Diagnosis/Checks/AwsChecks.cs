@@ -7,7 +7,7 @@ namespace GuardDutyCoverage.Diagnosis.Checks;
 /// <summary>GuardDutyCovered, EksAddonHealthy and NetworkReady: what AWS says.</summary>
 internal static class AwsChecks
 {
-    private static readonly Regex VpcIdPattern = new(@"\bvpc-[0-9a-f]{8,17}\b", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+    private static readonly Regex VpcIdPattern = new(@"\bvpc-[0-9a-f]{8,17}\b", RegexOptions.CultureInvariant, Catalog.RegexBudget);
 
     /// <summary>Reads GuardDuty's coverage record into the verdict and findings.</summary>
     public static GuardDutyVerdict GuardDuty(DiagnosisContext context, string? notCheckedReason)
@@ -320,8 +320,8 @@ internal static class AwsChecks
             return null;
         }
 
-        var match = VpcIdPattern.Match(issue.Length > IssueParser.MaxMatchedLength ? issue[..IssueParser.MaxMatchedLength] : issue);
-        return match.Success ? new Dictionary<string, string> { ["vpcId"] = match.Value } : null;
+        var match = Catalog.SafeMatch(VpcIdPattern, issue.Length > IssueParser.MaxMatchedLength ? issue[..IssueParser.MaxMatchedLength] : issue);
+        return match is not null ? new Dictionary<string, string> { ["vpcId"] = match.Value } : null;
     }
 
     internal static string Rfc(DateTimeOffset? time) =>

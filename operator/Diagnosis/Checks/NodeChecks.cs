@@ -29,8 +29,8 @@ internal static class NodeChecks
 
     private static readonly Regex KernelFailure = new(
         @"kernel\s*BTF|vmlinux\s*BTF|BPF\s*skeleton|libbpf:\s*failed|failed\s*to\s*load\s*(BPF|eBPF)|RLIMIT_MEMLOCK|memlock|bpf\(\)?.*operation\s*not\s*permitted",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking,
-        TimeSpan.FromSeconds(1));
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant,
+        Catalog.RegexBudget);
 
     /// <summary>Tolerations the DaemonSet controller adds to every DaemonSet pod (pkg/controller/daemon/util).</summary>
     private static readonly V1Toleration[] InjectedTolerations =
