@@ -127,13 +127,17 @@ public sealed class ScaleHarness
             }
 
             UpsertDaemonSet(sandbox, pods);
+
+            // The sandbox's share of the time (storing the pods and queueing their watch events, in this process on
+            // the same 2 cores), so the operator's share can be read off.
+            var stored = arrive.Elapsed.TotalMilliseconds;
             await WaitAsync(() => AllStatusesMention(sandbox, $"{pods}/{pods} agent pods available") && AllReady(sandbox), "all CRs Ready with every pod", first, cancellationToken);
             var arriveToReady = arrive.Elapsed.TotalMilliseconds;
             await SettleAsync(first, cancellationToken);
             var loaded = await first.ScrapeAsync(cancellationToken);
             var loadReconcile = ReconcileSummary(before, loaded);
             var rssLoaded = first.RssMiB();
-            Say($"  loaded: pods arrived → all Ready {arriveToReady:F0} ms, RSS {rssLoaded:F1} MiB, reconciles {loadReconcile}");
+            Say($"  loaded: pods arrived → all Ready {arriveToReady:F0} ms (the sandbox stored them in the first {stored:F0} ms), RSS {rssLoaded:F1} MiB, reconciles {loadReconcile}");
             Say($"    {await first.MemoryAsync(cancellationToken)}");
             var rssLoadedTrimmed = await AfterTrimAsync(first, trimsBeforeLoad, cancellationToken);
             Say($"    after the GC trim: RSS {rssLoadedTrimmed:F1} MiB; {await first.MemoryAsync(cancellationToken)}");
@@ -181,7 +185,10 @@ public sealed class ScaleHarness
             await WaitAsync(() => !AnyStatusMentions(sandbox, missingBinding), "every CR without the binding's finding again", first, cancellationToken);
             await first.StopAsync();
 
-            // 7. Cold start into the populated cluster (a restarted pod on a big cluster).
+            // 7. Cold start into the populated cluster (a restarted pod on a big cluster). First the sandbox's own
+            //    cost of that LIST: the agent pods, paged as the operator's informer pages them, read to the end.
+            var listServed = await TimeListAsync(sandbox, cancellationToken);
+            Say($"  the sandbox serves the {pods:N0}-pod LIST (pages of 500, read to the end) in {listServed:F0} ms");
             await using var second = await OperatorProcess.StartAsync(_operatorBinary, kubeconfig, [.. aws.Server.Environment(LocalAws.Region), .. _operatorEnvironment], directory, cancellationToken);
             var coldToMetrics = await second.WaitForMetricsAsync(cancellationToken);
             await WaitAsync(async () => Reconciles(null, await second.ScrapeAsync(cancellationToken)) >= _coverages, "every CR reconciled after the cold start", second, cancellationToken);
@@ -189,7 +196,7 @@ public sealed class ScaleHarness
             await SettleAsync(second, cancellationToken);
             var rssCold = second.RssMiB();
             var peakCold = second.PeakMiB();
-            Say($"  cold start: → metrics {coldToMetrics:F0} ms, → {_coverages} CRs reconciled {coldToReconciled:F0} ms, RSS {rssCold:F1} MiB (peak {peakCold:F1} MiB)");
+            Say($"  cold start: → metrics {coldToMetrics:F0} ms, → caches synced {second.CachesSyncedMs:F0} ms, → {_coverages} CRs reconciled {coldToReconciled:F0} ms, RSS {rssCold:F1} MiB (peak {peakCold:F1} MiB)");
             Say($"    {await second.MemoryAsync(cancellationToken)}");
             var rssColdTrimmed = await AfterTrimAsync(second, 0, cancellationToken);
             Say($"    after the GC trim: RSS {rssColdTrimmed:F1} MiB; {await second.MemoryAsync(cancellationToken)}");
@@ -429,6 +436,24 @@ public sealed class ScaleHarness
 
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
         }
+    }
+
+    /// <summary>Wall time of a paged LIST of the agent pods (500 per page, like the informer), bodies read in full.</summary>
+    private static async Task<double> TimeListAsync(SandboxServer sandbox, CancellationToken cancellationToken)
+    {
+        using var http = sandbox.CreateHttpClient(sandbox.AdminToken);
+        var watch = Stopwatch.StartNew();
+        var next = "";
+        do
+        {
+            var query = next.Length == 0 ? "limit=500" : $"limit=500&continue={Uri.EscapeDataString(next)}";
+            using var response = await http.GetAsync($"/api/v1/namespaces/{AgentNamespace}/pods?{query}", cancellationToken);
+            response.EnsureSuccessStatusCode();
+            using var page = await System.Text.Json.JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            next = page.RootElement.GetProperty("metadata").TryGetProperty("continue", out var token) ? token.GetString() ?? "" : "";
+        }
+        while (next.Length > 0);
+        return watch.Elapsed.TotalMilliseconds;
     }
 
     private IEnumerable<JsonObject> Coverages(SandboxServer sandbox) =>
@@ -689,6 +714,7 @@ public sealed class ScaleHarness
         private readonly Stopwatch _started;
         private readonly StringBuilder _output = new();
         private readonly Lock _outputGate = new();
+        private double? _cachesSyncedMs;
 
         private OperatorProcess(Process process, int metricsPort, Stopwatch started)
         {
@@ -704,6 +730,18 @@ public sealed class ScaleHarness
         public int ExitCode => _process.ExitCode;
 
         public double SinceStart => _started.Elapsed.TotalMilliseconds;
+
+        /// <summary>When the operator logged that its informers' first LISTs are in (null: not yet).</summary>
+        public double? CachesSyncedMs
+        {
+            get
+            {
+                lock (_outputGate)
+                {
+                    return _cachesSyncedMs;
+                }
+            }
+        }
 
         public static Task<OperatorProcess> StartAsync(string binary, string kubeconfig, IEnumerable<KeyValuePair<string, string>> awsEnvironment, string directory, CancellationToken cancellationToken)
         {
@@ -881,6 +919,11 @@ public sealed class ScaleHarness
 
             lock (_outputGate)
             {
+                if (_cachesSyncedMs is null && line.Contains("Caches synced", StringComparison.Ordinal))
+                {
+                    _cachesSyncedMs = SinceStart;
+                }
+
                 _output.AppendLine(line);
                 if (_output.Length > 64_000)
                 {
