@@ -59,14 +59,19 @@ public static class OperatorHost
 {
     public const string Name = "guardduty-coverage-operator";
 
+    /// <summary>The GC the process runs with (the image fixes it; the csproj says why): what a memory report starts from.</summary>
+    internal static string GcMode() =>
+        (System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")
+        + (GC.GetConfigurationVariables().TryGetValue("ConcurrentGC", out var concurrent) && concurrent is true ? " concurrent" : " non-concurrent");
+
     /// <summary>Exit codes: 0 stopped on request, 1 leadership lost or a component failed (restart me), 2 bad setup.</summary>
     public static async Task<int> RunAsync(RunSettings settings, ILoggerFactory loggerFactory, CancellationToken cancellationToken, Action<Manager>? started = null)
     {
         var logger = loggerFactory.CreateLogger(Name);
         var build = BuildInfo.Current;
         logger.LogInformation(
-            "guardduty-coverage {Version} starting (commit {Revision}, {Platform}, {Runtime}, NativeAOT {NativeAot})",
-            build.Version, build.Revision, build.Platform, build.Runtime, build.NativeAot);
+            "guardduty-coverage {Version} starting (commit {Revision}, {Platform}, {Runtime}, NativeAOT {NativeAot}, {GcMode} GC)",
+            build.Version, build.Revision, build.Platform, build.Runtime, build.NativeAot, GcMode());
         await using var manager = new Manager(
             settings.Kubernetes,
             new ManagerOptions
