@@ -59,6 +59,13 @@ public static class CacheTransforms
         }
     }
 
+    /// <summary>
+    /// The pod condition types a check reads (KubeObjects.Condition); the others (ContainersReady, Initialized,
+    /// PodReadyToStartContainers, ...) were three of a pod's five conditions in the cache, 11% of the heap at 5,000
+    /// pods. CacheTrimTests keeps this list and the checks' reads the same.
+    /// </summary>
+    public static readonly IReadOnlySet<string> PodConditionTypesRead = new HashSet<string>(["Ready", "PodScheduled"], StringComparer.Ordinal);
+
     /// <summary>Agent pods, each with a pool of its own (tests, one-off copies): see <see cref="Pod(IKubernetesObject{V1ObjectMeta}, CachePool)"/>.</summary>
     public static void Pod(IKubernetesObject<V1ObjectMeta> obj) => Pod(obj, new CachePool());
 
@@ -67,7 +74,8 @@ public static class CacheTransforms
     /// CoverageChecks, DiagnosisContext.IsAgentPod; Controller: ClusterView's indexes, AgentLogReader). Metadata: name,
     /// namespace, uid, resourceVersion, timestamps, labels, owner references. Spec: nodeName, priorityClassName, the
     /// required node affinity only while the pod is unscheduled (NodeOf), and per container name, image, resources,
-    /// securityContext (the mutation check). Status: phase, conditions (no probe times), and per container status
+    /// securityContext (the mutation check). Status: phase, the conditions of <see cref="PodConditionTypesRead"/> (no probe
+    /// times), and per container status
     /// name, ready, restartCount, state and lastState. Everything else (managedFields, annotations, volumes, env,
     /// probes, tolerations, IPs, image IDs, init containers) is dropped. Strings and parts repeated across the
     /// DaemonSet's pods (namespace, labels, owner references, image, resources, reasons) are shared through
@@ -128,7 +136,7 @@ public static class CacheTransforms
             pod.Status = new V1PodStatus
             {
                 Phase = pool.Intern(status.Phase),
-                Conditions = status.Conditions?.Select(c => new V1PodCondition
+                Conditions = status.Conditions?.Where(c => PodConditionTypesRead.Contains(c.Type)).Select(c => new V1PodCondition
                 {
                     Type = pool.Intern(c.Type), Status = pool.Intern(c.Status), Reason = pool.Intern(c.Reason), Message = c.Message,
                     LastTransitionTime = c.LastTransitionTime,

@@ -138,6 +138,25 @@ public sealed class CacheTrimTests
     }
 
     [Fact]
+    public void ThePodConditionsKeptAreTheOnesTheChecksRead()
+    {
+        // Every condition type the operator's code asks a pod for (KubeObjects.Condition(pod, "Type")), found in the
+        // source, is kept by the cache; the cache keeps no other.
+        var read = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "operator"), "*.cs", SearchOption.AllDirectories)
+                     .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
+        {
+            foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(file), @"KubeObjects\.Condition\([^,()]+,\s*""([A-Za-z]+)""\)"))
+            {
+                read.Add(match.Groups[1].Value);
+            }
+        }
+
+        Assert.Equal(new[] { "PodScheduled", "Ready" }, read);
+        Assert.Equal(read, new SortedSet<string>(CacheTransforms.PodConditionTypesRead, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void AnUnscheduledPodKeepsTheNodeAffinityNodeOfReads()
     {
         var pod = FullPod(3);
@@ -253,7 +272,10 @@ public sealed class CacheTrimTests
           "status": {
             "phase": "Running", "hostIP": "10.0.0.{{i}}", "podIP": "10.0.0.{{i}}", "podIPs": [{ "ip": "10.0.0.{{i}}" }], "qosClass": "Burstable", "startTime": "2026-11-26T08:00:01Z",
             "conditions": [
+              { "type": "PodReadyToStartContainers", "status": "True", "lastProbeTime": null, "lastTransitionTime": "2026-11-26T08:00:02Z" },
+              { "type": "Initialized", "status": "True", "lastProbeTime": null, "lastTransitionTime": "2026-11-26T08:00:02Z" },
               { "type": "Ready", "status": "True", "lastProbeTime": null, "lastTransitionTime": "2026-11-26T08:00:05Z" },
+              { "type": "ContainersReady", "status": "True", "lastProbeTime": null, "lastTransitionTime": "2026-11-26T08:00:05Z" },
               { "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/3 nodes are available", "lastTransitionTime": "2026-11-26T08:00:00Z" }
             ],
             "containerStatuses": [{
