@@ -28,7 +28,7 @@ public sealed partial class AlertsAndDashboardTests
     private static HashSet<string> Exported()
     {
         var names = new HashSet<string>(ScrapeSeries, StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "operator"), "*.cs", SearchOption.AllDirectories))
+        foreach (var file in RepoPaths.OperatorSources())
         {
             foreach (Match m in Registration().Matches(File.ReadAllText(file)))
             {

@@ -57,8 +57,7 @@ public sealed partial class KubernetesClientSubstitutionTests
     {
         // Any of these would build KubernetesJson's options (and root every model) however the getter is substituted.
         var forbidden = ForbiddenPattern();
-        var offenders = Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "operator"), "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+        var offenders = RepoPaths.OperatorSources()
             .SelectMany(f => File.ReadLines(f).Select((line, i) => (f, i, line)))
             .Where(l => !l.line.TrimStart().StartsWith("//", StringComparison.Ordinal) && forbidden.IsMatch(l.line))
             .Select(l => $"{Path.GetRelativePath(RepoPaths.Root, l.f)}:{l.i + 1}: {l.line.Trim()}")

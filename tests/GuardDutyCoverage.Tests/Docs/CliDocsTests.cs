@@ -189,7 +189,7 @@ public sealed partial class CliDocsTests
         }
 
         // And the direct reads in the source.
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "operator"), "*.cs", SearchOption.AllDirectories))
+        foreach (var file in RepoPaths.OperatorSources())
         {
             foreach (Match m in DirectEnvironmentRead().Matches(File.ReadAllText(file)))
             {

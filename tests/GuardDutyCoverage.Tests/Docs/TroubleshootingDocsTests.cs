@@ -196,7 +196,7 @@ public sealed partial class TroubleshootingDocsTests
     public void EveryConditionReasonAndEventReasonTheOperatorWritesIsExplained()
     {
         var written = new SortedSet<string>(StringComparer.Ordinal) { StatusComposer.InvalidSpecReason, StatusComposer.EndpointNotAllowedReason };
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "operator"), "*.cs", SearchOption.AllDirectories)
+        foreach (var file in RepoPaths.OperatorSources()
                      .Where(f => f.Contains("/Diagnosis/", StringComparison.Ordinal) || f.Contains("/Controller/", StringComparison.Ordinal)))
         {
             var source = File.ReadAllText(file);

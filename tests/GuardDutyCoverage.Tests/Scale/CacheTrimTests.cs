@@ -143,8 +143,7 @@ public sealed class CacheTrimTests
         // Every condition type the operator's code asks a pod for (KubeObjects.Condition(pod, "Type")), found in the
         // source, is kept by the cache; the cache keeps no other.
         var read = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "operator"), "*.cs", SearchOption.AllDirectories)
-                     .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
+        foreach (var file in RepoPaths.OperatorSources())
         {
             foreach (System.Text.RegularExpressions.Match match in System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(file), @"KubeObjects\.Condition\([^,()]+,\s*""([A-Za-z]+)""\)"))
             {
