@@ -112,9 +112,7 @@ public sealed class ScaleHarness
             await SettleAsync(first, cancellationToken);
             var rssIdle = first.RssMiB();
             Say($"  idle: start → metrics {startToMetrics:F0} ms, → {_coverages} CRs Ready {startToReady:F0} ms, RSS {rssIdle:F1} MiB");
-            Say($"    {await first.MemoryAsync(cancellationToken)}");
             var rssIdleTrimmed = await AfterTrimAsync(first, 0, cancellationToken);
-            Say($"    after the GC trim: RSS {rssIdleTrimmed:F1} MiB; {await first.MemoryAsync(cancellationToken)}");
 
             // 2. N pods arrive while running (as a DaemonSet's roll-out on a growing cluster would deliver them).
             var before = await first.ScrapeAsync(cancellationToken);
@@ -138,9 +136,7 @@ public sealed class ScaleHarness
             var loadReconcile = ReconcileSummary(before, loaded);
             var rssLoaded = first.RssMiB();
             Say($"  loaded: pods arrived → all Ready {arriveToReady:F0} ms (the sandbox stored them in the first {stored:F0} ms), RSS {rssLoaded:F1} MiB, reconciles {loadReconcile}");
-            Say($"    {await first.MemoryAsync(cancellationToken)}");
             var rssLoadedTrimmed = await AfterTrimAsync(first, trimsBeforeLoad, cancellationToken);
-            Say($"    after the GC trim: RSS {rssLoadedTrimmed:F1} MiB; {await first.MemoryAsync(cancellationToken)}");
 
             // 3. A quiet period: nothing changes, nothing should be sent. The first AWS poll after the pods arrived
             //    must be in first: its answer is a change, and a fast operator is Ready before it lands.
@@ -197,9 +193,7 @@ public sealed class ScaleHarness
             var rssCold = second.RssMiB();
             var peakCold = second.PeakMiB();
             Say($"  cold start: → metrics {coldToMetrics:F0} ms, → caches synced {second.CachesSyncedMs:F0} ms, → {_coverages} CRs reconciled {coldToReconciled:F0} ms, RSS {rssCold:F1} MiB (peak {peakCold:F1} MiB)");
-            Say($"    {await second.MemoryAsync(cancellationToken)}");
             var rssColdTrimmed = await AfterTrimAsync(second, 0, cancellationToken);
-            Say($"    after the GC trim: RSS {rssColdTrimmed:F1} MiB; {await second.MemoryAsync(cancellationToken)}");
             await second.StopAsync();
 
             return new ScaleResult
@@ -239,12 +233,14 @@ public sealed class ScaleHarness
     }
 
     /// <summary>
-    /// RSS once the operator has returned the GC's free memory: it trims when quiet (<c>--memory-trim-period</c>, 10 s),
-    /// so this waits for <c>dotnet_gc_trims_total</c> to pass <paramref name="trimsBefore"/>, at most 75 s (it trims at most once a minute), looking every 2 s (no trim
-    /// means the slack was too small to bother).
+    /// Prints where the settled operator's memory is, then its RSS once it has returned the GC's free memory: it trims
+    /// when quiet (<c>--memory-trim-period</c>, 10 s), so this waits for <c>dotnet_gc_trims_total</c> to pass
+    /// <paramref name="trimsBefore"/>, at most 75 s (it trims at most once a minute), looking every 2 s (no trim means
+    /// the slack was too small to bother). Returns the RSS after the trim.
     /// </summary>
     private async Task<double> AfterTrimAsync(OperatorProcess op, double trimsBefore, CancellationToken cancellationToken)
     {
+        Say($"    {await op.MemoryAsync(cancellationToken)}");
         var waited = Stopwatch.StartNew();
         while ((await op.ScrapeAsync(cancellationToken)).Sum("dotnet_gc_trims_total") <= trimsBefore)
         {
@@ -252,14 +248,16 @@ public sealed class ScaleHarness
             if (waited.Elapsed > TimeSpan.FromSeconds(75))
             {
                 Say("    no GC trim in 75 s (the slack stayed under the operator's threshold)");
-                return op.RssMiB();
+                break;
             }
 
             // Not faster: each scrape renders /metrics, and the trimmer waits for a quiet period (little allocation).
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
         }
 
-        return op.RssMiB();
+        var rss = op.RssMiB();
+        Say($"    after the GC trim: RSS {rss:F1} MiB; {await op.MemoryAsync(cancellationToken)}");
+        return rss;
     }
 
     /// <summary>Prints the table for one or more runs (a column per pod count, so growth is visible).</summary>
